@@ -1,0 +1,107 @@
+"""Construction-time validation shared by every construct.
+
+Errors are collected, then raised once, so a user fixes every bad prop in one pass. Each message names the prop,
+shows the value and says the fix. Values that are still CDK tokens are skipped: they resolve at deploy time.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable
+
+from aws_cdk import Token
+
+# SageMaker's pattern for model, endpoint, variant and job names.
+NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+NAME_RULE = "at most 63 characters, letters, digits and single or repeated hyphens, starting and ending alphanumeric"
+
+
+def is_token(value: Any) -> bool:
+    """True when `value` (or any element of it) is an unresolved CDK token."""
+    if isinstance(value, (list, tuple)):
+        return any(is_token(v) for v in value)
+    return isinstance(value, (str, int, float)) and not isinstance(value, bool) and Token.is_unresolved(value)
+
+
+class PropErrors:
+    """Collects prop errors for one construct and raises them together.
+
+    >>> errors = PropErrors("RealtimeEndpoint")
+    >>> errors.check(min_capacity <= max_capacity, f"min_capacity ({min_capacity}) ...")
+    >>> errors.raise_if_any()
+    """
+
+    def __init__(self, owner: str) -> None:
+        self.owner = owner
+        self.messages: list[str] = []
+        self.type_errors = 0
+
+    def add(self, message: str, *, type_error: bool = False) -> None:
+        self.messages.append(message)
+        self.type_errors += int(type_error)
+
+    def check(self, condition: bool, message: str) -> bool:
+        if not condition:
+            self.add(message)
+        return condition
+
+    def expect_type(self, prop: str, value: Any, types: type | tuple[type, ...], fix: str) -> bool:
+        if isinstance(value, types) and not (isinstance(value, bool) and bool not in _as_tuple(types)):
+            return True
+        self.add(f"{prop} must be {fix}, got {type(value).__name__} {value!r}", type_error=True)
+        return False
+
+    def number_in_range(
+        self, prop: str, value: Any, low: float | None = None, high: float | None = None, *, integer: bool = False
+    ) -> None:
+        if is_token(value):
+            return
+        kind = (int,) if integer else (int, float)
+        if not self.expect_type(prop, value, kind, "an integer" if integer else "a number"):
+            return
+        if low is not None and value < low or high is not None and value > high:
+            bounds = f"between {low} and {high}" if low is not None and high is not None else (
+                f"at least {low}" if low is not None else f"at most {high}"
+            )
+            self.add(f"{prop} ({value}) must be {bounds}: set {prop} {bounds}")
+
+    def name(self, prop: str, value: Any) -> None:
+        if value is None or is_token(value):
+            return
+        if not self.expect_type(prop, value, str, "a string"):
+            return
+        if not NAME_PATTERN.match(value):
+            self.add(f"{prop} ({value!r}) is not a valid SageMaker name: use {NAME_RULE}")
+
+    def raise_if_any(self) -> None:
+        if not self.messages:
+            return
+        body = "\n  - ".join(self.messages)
+        text = f"{self.owner}: invalid props:\n  - {body}"
+        if self.type_errors == len(self.messages):
+            raise TypeError(text)
+        raise ValueError(text)
+
+
+def _as_tuple(types: type | tuple[type, ...]) -> tuple[type, ...]:
+    return types if isinstance(types, tuple) else (types,)
+
+
+def one_of(errors: PropErrors, prop: str, value: Any, allowed: Iterable[str]) -> None:
+    allowed = tuple(allowed)
+    if value is None or is_token(value):
+        return
+    if value not in allowed:
+        errors.add(f"{prop} ({value!r}) is not supported: use one of {', '.join(map(repr, allowed))}")
+
+
+def acknowledge(scope: Any, finding: str, reason: str) -> None:
+    """Acknowledge one cdk-nag finding on `scope` and its children, with a specific reason.
+
+    `finding` is the rule id with its granular suffix as cdk-nag prints it, e.g. "AwsSolutions-IAM5[Resource::*]";
+    the pack prefix ("AwsSolutions::") is derived from it.
+    """
+    from aws_cdk import Acknowledgment, Validations
+
+    pack = finding.split("-", 1)[0]
+    Validations.of(scope).acknowledge(Acknowledgment(id=f"{pack}::{finding}", reason=reason))

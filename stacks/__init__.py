@@ -1,0 +1,1 @@
+"""Stacks of the reference app: thin wiring of sagemaker_cdk constructs."""

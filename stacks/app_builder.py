@@ -1,0 +1,21 @@
+"""Builds the reference app's stacks from configuration (shared by app.py, the tests and the benchmarks)."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+
+from .config import AppConfig
+from .inference_stack import InferenceStack
+
+
+def build_app(app: cdk.App, config: AppConfig | None = None) -> dict[str, cdk.Stack]:
+    config = config or AppConfig.from_context(app.node)
+    stacks: dict[str, cdk.Stack] = {}
+    stacks["inference"] = InferenceStack(
+        app,
+        f"{config.stack_prefix}Inference",
+        config=config,
+        description="sagemaker-cdk reference app: XGBoost real-time endpoint (90/10 variants, 2 AZs)",
+    )
+    cdk.Tags.of(app).add("project", "sagemaker-cdk")
+    return stacks
