@@ -67,12 +67,12 @@ def _violations(report: dict[str, Any]) -> list[dict[str, Any]]:
     found = []
     for plugin in report.get("pluginReports", []):
         for violation in plugin.get("violations", []):
-            for resource in violation.get("violatingResources", []) or [{}]:
+            for construct in violation.get("violatingConstructs", []) or [{}]:
                 found.append(
                     {
-                        "pack": plugin.get("pluginName") or plugin.get("summary", {}).get("pluginName"),
+                        "pack": plugin.get("pluginName"),
                         "rule": violation.get("ruleName"),
-                        "resource": resource.get("resourceLogicalId") or resource.get("constructPath"),
+                        "resource": construct.get("constructPath"),
                         "description": violation.get("description"),
                     }
                 )
@@ -105,3 +105,19 @@ def scrub(template: Any) -> Any:
     """Replace asset hashes (64 hex chars, in keys and values) so snapshots survive unrelated asset changes."""
     text = json.dumps(template, sort_keys=True)
     return json.loads(_HASH.sub("<asset-hash>", text))
+
+
+MODEL_ARTIFACT = ROOT / "models" / "xgboost" / "model.tar.gz"
+
+
+def xgboost_model(scope: Any, id: str = "Model", **kwargs: Any) -> Any:
+    """A Model serving the committed sample artifact with the built-in XGBoost 1.7-1 image."""
+    from sagemaker_cdk import ContainerImage, Model, ModelData
+
+    return Model(
+        scope,
+        id,
+        image=ContainerImage.built_in("xgboost", "1.7-1"),
+        model_data=ModelData.from_asset(MODEL_ARTIFACT),
+        **kwargs,
+    )

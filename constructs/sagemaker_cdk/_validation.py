@@ -105,3 +105,26 @@ def acknowledge(scope: Any, finding: str, reason: str) -> None:
 
     pack = finding.split("-", 1)[0]
     Validations.of(scope).acknowledge(Acknowledgment(id=f"{pack}::{finding}", reason=reason))
+
+
+def nag_resource(scope: Any, value: Any) -> str:
+    """How cdk-nag prints a resource ARN in a finding id: Fn::GetAtt as <Id.Attr>, Ref as <Id>, joins inlined.
+
+    Used to acknowledge a wildcard on one specific, construct-generated resource pattern.
+    """
+    from aws_cdk import Stack
+
+    def render(node: Any) -> str:
+        if isinstance(node, str):
+            return node
+        if isinstance(node, dict) and "Fn::GetAtt" in node:
+            logical_id, attr = node["Fn::GetAtt"]
+            return f"<{logical_id}.{attr}>"
+        if isinstance(node, dict) and "Ref" in node:
+            return f"<{node['Ref']}>"
+        if isinstance(node, dict) and "Fn::Join" in node:
+            separator, parts = node["Fn::Join"]
+            return separator.join(render(p) for p in parts)
+        return str(node)
+
+    return render(Stack.of(scope).resolve(value))

@@ -148,12 +148,12 @@ class EndpointMonitoring(Construct):
         t = self.thresholds
         name = variant.name
         group = VariantAlarms(name)
-        invocations = self.metric("Invocations", name, label="Invocations")
-        errors_4xx = self.metric("Invocation4XXErrors", name, label="4XX errors")
+        invocations = self.metric("Invocations", name)
+        errors_4xx = self.metric("Invocation4XXErrors", name)
         group.alarms["errors_5xx"] = self._alarm(
             name,
             "Errors5xx",
-            self.metric("Invocation5XXErrors", name, label="5XX errors"),
+            self.metric("Invocation5XXErrors", name),
             t.errors_5xx,
             f"Invocation5XXErrors >= {t.errors_5xx}/min",
             periods=min(3, t.evaluation_periods),
@@ -161,7 +161,7 @@ class EndpointMonitoring(Construct):
         group.alarms["latency_p99"] = self._alarm(
             name,
             "LatencyP99",
-            self.metric("ModelLatency", name, statistic="p99", label="ModelLatency p99 (microseconds)"),
+            self.metric("ModelLatency", name, statistic="p99"),
             t.latency_p99_ms * 1000,  # ModelLatency is reported in microseconds
             f"p99 ModelLatency >= {t.latency_p99_ms} ms",
         )
@@ -181,7 +181,7 @@ class EndpointMonitoring(Construct):
             group.alarms["model_setup_time"] = self._alarm(
                 name,
                 "ModelSetupTime",
-                self.metric("ModelSetupTime", name, statistic="Maximum", label="ModelSetupTime (microseconds)"),
+                self.metric("ModelSetupTime", name, statistic="Maximum"),
                 t.latency_p99_ms * 1000 * 10,
                 "Serverless ModelSetupTime (cold start) >= 10x the latency threshold",
                 periods=1,
@@ -196,7 +196,7 @@ class EndpointMonitoring(Construct):
             group.alarms[key] = self._alarm(
                 name,
                 metric_name.replace("Utilization", ""),
-                self.metric(metric_name, name, statistic="Average", namespace=INSTANCE_NAMESPACE, label=metric_name),
+                self.metric(metric_name, name, statistic="Average", namespace=INSTANCE_NAMESPACE),
                 threshold,
                 f"{metric_name} >= {threshold}%",
             )

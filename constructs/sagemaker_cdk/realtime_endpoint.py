@@ -29,7 +29,7 @@ from aws_cdk import (
 from constructs import Construct
 
 from . import instance_types
-from ._validation import NAME_PATTERN, PropErrors, is_token
+from ._validation import NAME_PATTERN, PropErrors, acknowledge, is_token, nag_resource
 from .artifact_bucket import ArtifactBucket
 from .endpoint_monitoring import EndpointMonitoring, MonitoredVariant
 from .endpoint_props import MAX_VARIANTS, AlarmThresholds, DataCapture, Deployment, Variant
@@ -263,10 +263,19 @@ class RealtimeEndpoint(Construct):
             return None
         bucket = capture.bucket.bucket if isinstance(capture.bucket, ArtifactBucket) else capture.bucket
         prefix = capture.prefix.rstrip("/")
-        # SageMaker writes captured data with the models' execution roles.
+        # SageMaker writes captured data with the models' execution roles: PutObject under the prefix only.
+        objects = bucket.arn_for_objects(f"{prefix}/*")
+        keys = [k for k in (self.encryption_key, bucket.encryption_key) if k is not None]
         for _, variant in self.variants:
-            bucket.grant_put(variant.model.role, f"{prefix}/*")
-            self.encryption_key.grant_encrypt(variant.model.role)
+            iam.Grant.add_to_principal(grantee=variant.model.role, actions=["s3:PutObject"], resource_arns=[objects])
+            for key in keys:
+                key.grant(variant.model.role, "kms:Encrypt", "kms:GenerateDataKey")
+            acknowledge(
+                variant.model.role,
+                f"AwsSolutions-IAM5[Resource::{nag_resource(self, objects)}]",
+                "Captured requests are written under new, unpredictable keys; PutObject is limited to the "
+                "data-capture prefix of this bucket.",
+            )
         modes = [m for m, on in (("Input", capture.capture_input), ("Output", capture.capture_output)) if on]
         return sagemaker.CfnEndpointConfig.DataCaptureConfigProperty(
             enable_capture=True,
