@@ -5,6 +5,7 @@ from __future__ import annotations
 import aws_cdk as cdk
 
 from .config import AppConfig
+from .elastic_stack import ElasticInferenceStack
 from .inference_stack import InferenceStack
 
 
@@ -16,6 +17,14 @@ def build_app(app: cdk.App, config: AppConfig | None = None) -> dict[str, cdk.St
         f"{config.stack_prefix}Inference",
         config=config,
         description="sagemaker-cdk reference app: XGBoost real-time endpoint (90/10 variants, 2 AZs)",
+    )
+    inference = stacks["inference"]
+    stacks["elastic"] = ElasticInferenceStack(
+        app,
+        f"{config.stack_prefix}Elastic",
+        config=config,
+        network=inference.network,
+        description="sagemaker-cdk reference app: the sample model on async (scale to zero) and serverless endpoints",
     )
     cdk.Tags.of(app).add("project", "sagemaker-cdk")
     return stacks

@@ -45,6 +45,10 @@ class AppConfig:
     """Share of requests captured to the artifact bucket (0 = off)."""
     retain_data: bool = True
     """Keep the artifact bucket and keys when the stack is deleted."""
+    serverless_memory_mb: int = 2048
+    """Memory of the serverless endpoint (1024-6144, steps of 1024)."""
+    serverless_max_concurrency: int = 5
+    """Concurrent invocations the serverless endpoint may run (1-200)."""
 
     @classmethod
     def from_context(cls, node: Node) -> "AppConfig":

@@ -11,6 +11,7 @@ from sagemaker_cdk import (
     ContainerImage,
     DataCapture,
     Deployment,
+    InvocationApi,
     Model,
     ModelData,
     ModelNetwork,
@@ -52,7 +53,10 @@ class InferenceStack(Stack):
         )
         if config.alarm_email:
             self.endpoint.alarm_topic.add_subscription(subscriptions.EmailSubscription(config.alarm_email))
+        # HTTPS in front of the endpoint: IAM (SigV4) auth, throttling, JSON access logs, X-Ray.
+        self.api = InvocationApi(self, "Api", endpoint=self.endpoint)
 
         CfnOutput(self, "EndpointName", value=self.endpoint.endpoint_name)
         CfnOutput(self, "ArtifactBucketName", value=self.bucket.bucket_name)
         CfnOutput(self, "AlarmTopicArn", value=self.endpoint.alarm_topic.topic_arn)
+        CfnOutput(self, "InvocationsUrl", value=self.api.invocations_url)

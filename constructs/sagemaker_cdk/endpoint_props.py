@@ -50,7 +50,14 @@ class AutoScaling:
 
     def __post_init__(self) -> None:
         errors = PropErrors("AutoScaling")
-        errors.number_in_range("min_capacity", self.min_capacity, 2, integer=True)
+        if _ints(self.min_capacity) and self.min_capacity < 2:
+            errors.add(
+                f"min_capacity ({self.min_capacity}) must be at least 2: a real-time variant keeps an instance in "
+                "each of two AZs; scale to zero is only for asynchronous endpoints (AsyncEndpoint with "
+                "BacklogScaling)"
+            )
+        else:
+            errors.number_in_range("min_capacity", self.min_capacity, 2, integer=True)
         errors.number_in_range("max_capacity", self.max_capacity, 2, integer=True)
         if _ints(self.min_capacity, self.max_capacity) and self.min_capacity > self.max_capacity:
             errors.add(
@@ -308,3 +315,32 @@ class DataCapture:
 
 def _ints(*values: object) -> bool:
     return all(isinstance(v, int) and not isinstance(v, bool) and not is_token(v) for v in values)
+
+
+@dataclass(frozen=True)
+class BacklogScaling:
+    """Autoscaling of an asynchronous endpoint on its queue, down to zero instances when idle.
+
+    max_capacity: the most instances. Required.
+    min_capacity: Default: 0 (scale to zero: an idle endpoint costs no instance hours).
+    target_backlog_per_instance: target of ApproximateBacklogSizePerInstance. Default: 5.
+    scale_in_cooldown: Default: 10 minutes. scale_out_cooldown: Default: 2 minutes.
+    """
+
+    max_capacity: int
+    min_capacity: int = 0
+    target_backlog_per_instance: float = 5
+    scale_in_cooldown: Duration = field(default_factory=lambda: Duration.minutes(10))
+    scale_out_cooldown: Duration = field(default_factory=lambda: Duration.minutes(2))
+
+    def __post_init__(self) -> None:
+        errors = PropErrors("BacklogScaling")
+        errors.number_in_range("min_capacity", self.min_capacity, 0, integer=True)
+        errors.number_in_range("max_capacity", self.max_capacity, 1, integer=True)
+        if _ints(self.min_capacity, self.max_capacity) and self.min_capacity > self.max_capacity:
+            errors.add(
+                f"min_capacity ({self.min_capacity}) cannot exceed max_capacity ({self.max_capacity}): "
+                "raise max_capacity or lower min_capacity"
+            )
+        errors.number_in_range("target_backlog_per_instance", self.target_backlog_per_instance, 0.1)
+        errors.raise_if_any()

@@ -112,6 +112,8 @@ class Model(Construct):
         if policy is not None:
             self.resource.node.add_dependency(policy)
         self.algorithm = bound_image.algorithm
+        self.network_isolation: bool = bool(network_isolation or bound_image.requires_network_isolation)
+        self.is_model_package: bool = bound_image.model_package_name is not None
 
     @property
     def model_name(self) -> str:

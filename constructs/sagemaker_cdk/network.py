@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from aws_cdk import (
     Aws,
-    CfnResource,
     RemovalPolicy,
     Stack,
     aws_ec2 as ec2,
@@ -176,7 +175,6 @@ class ModelNetwork(Construct):
             destination=ec2.FlowLogDestination.to_cloud_watch_logs(self.flow_log_group),
             traffic_type=ec2.FlowLogTrafficType.ALL,
         )
-        _lint_ignore_restrict_default_sg(Stack.of(self))
         if interface_endpoints:
             for name, service in (
                 ("EcrApi", ec2.InterfaceVpcEndpointAwsService.ECR),
@@ -204,12 +202,3 @@ class ModelNetwork(Construct):
                     )
         return vpc
 
-
-def _lint_ignore_restrict_default_sg(stack: Stack) -> None:
-    """aws-cdk-lib's custom resource that strips the default security group's rules declares a DependsOn that
-    its GetAtt already implies (cfn-lint W3005). The resource is aws-cdk-lib's, so the check is silenced on it
-    alone, in the template, rather than for every template."""
-    provider = stack.node.try_find_child("Custom::VpcRestrictDefaultSGCustomResourceProvider")
-    handler = provider.node.try_find_child("Handler") if provider is not None else None
-    if isinstance(handler, CfnResource):
-        handler.add_metadata("cfn-lint", {"config": {"ignore_checks": ["W3005"]}})

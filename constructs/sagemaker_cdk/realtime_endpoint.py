@@ -117,6 +117,15 @@ class RealtimeEndpoint(Construct):
             kms_key_id=volume_key,
             data_capture_config=self._data_capture(data_capture),
         )
+        if volume_key is None:
+            reason = (
+                "Serverless Inference runs on AWS-managed capacity with no ML storage volume to encrypt with a key."
+                if serverless
+                else "The instance types use NVMe instance storage, which SageMaker encrypts in hardware and for "
+                "which it rejects a KmsKeyId."
+            )
+            for pack in ("HIPAA.Security", "NIST.800.53.R5"):
+                acknowledge(self.config, f"{pack}-SageMakerEndpointConfigurationKMSKeyConfigured", reason)
         self.deployment = deployment or Deployment()
         self.resource = sagemaker.CfnEndpoint(
             self,
@@ -128,8 +137,10 @@ class RealtimeEndpoint(Construct):
         )
         if serverless:
             Annotations.of(self).add_info(
-                "Serverless variants: blue/green deployment guardrails do not apply; updates shift all at once."
+                "Serverless variants: the endpoint uses SageMaker's default blue/green update (all at once)."
             )
+        else:
+            self._warn_guardrail_fallback()
 
         self.autoscaling: dict[str, VariantAutoScaling] = {}
         for name, variant in self.variants:
@@ -209,6 +220,22 @@ class RealtimeEndpoint(Construct):
     def metric_instance_count(self, variant_name: str | None = None) -> cloudwatch.Metric:
         """Instances reporting per minute (SampleCount of CPUUtilization)."""
         return self.monitoring.metric_instance_count(variant_name or self.variant_names[0])
+
+    def _warn_guardrail_fallback(self) -> None:
+        reasons = sorted(
+            {
+                "AWS Marketplace model packages"
+                for _, v in self.variants
+                if v.model.is_model_package
+            }
+            | {"Inf1 (Inferentia) instances" for _, v in self.variants if instance_types.family(v.instance_type) == "inf1"}
+        )
+        if reasons and self.deployment.mode != "all_at_once":
+            Annotations.of(self).add_warning_v2(
+                "sagemaker-cdk:guardrails-fallback",
+                f"Deployment mode {self.deployment.mode!r} is not available with {' and '.join(reasons)}: SageMaker "
+                "falls back to a blue/green update with all-at-once traffic shifting and no final baking period.",
+            )
 
     # -- rendering --------------------------------------------------------------------------------------------------
 
@@ -353,8 +380,32 @@ class RealtimeEndpoint(Construct):
                 "variants mix serverless and instance variants: SageMaker requires all variants of an endpoint "
                 "config to be serverless or all to use instances; move them to separate endpoints"
             )
+        if kinds == {True}:
+            self._validate_serverless(errors, named, capture)
         errors.raise_if_any()
         return named
+
+    @staticmethod
+    def _validate_serverless(errors: PropErrors, named: list[tuple[str, Variant]], capture: DataCapture | None) -> None:
+        # SageMaker Serverless Inference excludes VPC configuration, network isolation, data capture, model
+        # packages and more than one production variant.
+        if len(named) > 1:
+            errors.add(
+                f"variants has {len(named)} serverless variants: a serverless endpoint serves one variant; "
+                "create one endpoint per model"
+            )
+        for name, variant in named:
+            model = variant.model
+            if model.network is not None or model.network_isolation:
+                errors.add(
+                    f"variant {name!r} is serverless but its model runs in a VPC or with network isolation, which "
+                    "Serverless Inference does not support: create the Model with place_in_vpc=False and "
+                    "network_isolation=False, or use instance variants"
+                )
+            if model.is_model_package:
+                errors.add(f"variant {name!r}: Serverless Inference does not serve model packages; use instances")
+        if capture is not None:
+            errors.add("data_capture is set on a serverless endpoint, which does not support it: remove data_capture")
 
 
 def default_endpoint_name(construct: Construct) -> str:
