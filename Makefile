@@ -4,7 +4,8 @@ VENV  := .venv
 PY    := $(VENV)/bin/python
 PIP_STAMP := $(VENV)/.deps-installed
 NPM_STAMP := node_modules/.deps-installed
-CDK   := npx --no-install cdk
+# The pinned CLI from package.json, called directly (npx would add its own start-up and warnings).
+CDK   := node_modules/.bin/cdk
 
 # aws-cdk-lib runs on jsii, which prints a Node.js end-of-life banner on every run under Node 20.
 # The variable holds the silenced major versions, comma-separated.

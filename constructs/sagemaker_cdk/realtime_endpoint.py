@@ -135,11 +135,7 @@ class RealtimeEndpoint(Construct):
             deployment_config=None if serverless else self._deployment_config(self.deployment),
             retain_all_variant_properties=any(v.autoscaling for _, v in self.variants) or None,
         )
-        if serverless:
-            Annotations.of(self).add_info(
-                "Serverless variants: the endpoint uses SageMaker's default blue/green update (all at once)."
-            )
-        else:
+        if not serverless:  # serverless endpoints update with SageMaker's default (blue/green, all at once)
             self._warn_guardrail_fallback()
 
         self.autoscaling: dict[str, VariantAutoScaling] = {}
