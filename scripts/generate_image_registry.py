@@ -15,6 +15,13 @@ when the version entry lists processors (we take "cpu", since we serve on CPU in
 "-<python>" when it lists exactly one Python version. Built-in algorithms (version "1") have neither,
 so their tag is "1"; XGBoost "1.7-1" has neither, so its tag is "1.7-1"; the old XGBoost "0.90-1"
 lists cpu and py3, so its tag is "0.90-1-cpu-py3".
+
+Neo sections. The same data source also describes the images that serve Neo-compiled models: `neo-<framework>`
+and `xgboost-neo` / `image-classification-neo` (cloud CPU and GPU targets) and `inferentia-<framework>` (ml_inf1
+targets). They are written to the top-level "neo" and "inferentia" sections, keyed by framework, with one tag per
+processor the version entry supports ("<version>-<processor>-<python>", e.g. "1.8-cpu-py3", "1.9-inf-py3"; configs
+without processors get the single key "any", e.g. xgboost-neo "latest"), plus the SDK's version aliases
+("1.8.1" -> "1.8").
 """
 
 from __future__ import annotations
@@ -64,6 +71,19 @@ EXCLUDED_PREFIXES = ("cn-", "us-gov-", "us-iso", "eusc-")
 SCOPE = "inference"
 PROCESSOR = "cpu"
 
+# (section, framework) -> config file stem, for the images that serve Neo-compiled models.
+NEO_CONFIGS = {
+    ("neo", "image-classification"): "image-classification-neo",
+    ("neo", "mxnet"): "neo-mxnet",
+    ("neo", "pytorch"): "neo-pytorch",
+    ("neo", "tensorflow"): "neo-tensorflow",
+    ("neo", "xgboost"): "xgboost-neo",
+    ("inferentia", "mxnet"): "inferentia-mxnet",
+    ("inferentia", "pytorch"): "inferentia-pytorch",
+    ("inferentia", "tensorflow"): "inferentia-tensorflow",
+}
+ANY_PROCESSOR = "any"
+
 
 def _is_commercial(region: str) -> bool:
     return bool(COMMERCIAL_REGION.match(region)) and not region.startswith(EXCLUDED_PREFIXES)
@@ -99,6 +119,52 @@ def _tag(version: str, entry: dict, algorithm: str) -> str:
     if entry.get("container_version"):
         raise SystemExit(f"{algorithm} {version}: container_version tags are not supported here")
     return "-".join(parts)
+
+
+def _neo_version_key(version: str) -> tuple:
+    # "latest" (xgboost-neo) has no numeric parts; it sorts after every number.
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"[.-]", version))
+
+
+def _load_config(dist: metadata.Distribution, stem: str) -> dict:
+    path = Path(dist.locate_file(f"{CONFIG_DIR}/{stem}.json"))
+    if not path.is_file():
+        raise SystemExit(f"{SOURCE_DISTRIBUTION} {dist.version} ships no {CONFIG_DIR}/{stem}.json")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _neo_sections(dist: metadata.Distribution) -> dict[str, dict]:
+    sections: dict[str, dict] = {"neo": {}, "inferentia": {}}
+    for (section, framework), stem in sorted(NEO_CONFIGS.items()):
+        config = _load_config(dist, stem)
+        serving = _scope_versions(config, SCOPE, stem)
+        processors = list(config.get("processors") or [])
+        versions: dict[str, dict] = {}
+        for version in sorted(serving, key=_neo_version_key):
+            entry = serving[version]
+            if entry.get("container_version") or entry.get("tag_prefix"):
+                raise SystemExit(f"{stem} {version}: container_version/tag_prefix tags are not supported here")
+            py_versions = entry.get("py_versions") or []
+            if len(py_versions) > 1:
+                raise SystemExit(f"{stem} {version}: ambiguous Python versions {py_versions}")
+            accounts = {r: a for r, a in entry["registries"].items() if _is_commercial(r)}
+            bad = [a for a in accounts.values() if not re.fullmatch(r"\d{12}", a)]
+            if bad:
+                raise SystemExit(f"{stem} {version}: malformed account ids {bad}")
+            if not accounts:
+                continue
+            tags = {
+                processor: "-".join([version, processor, *py_versions])
+                for processor in processors
+            } or {ANY_PROCESSOR: "-".join([version, *py_versions])}
+            versions[version] = {"repository": entry["repository"], "tags": tags, "accounts": accounts}
+        sections[section][framework] = {
+            "config": stem,
+            "processors": processors,
+            "version_aliases": dict(sorted((config.get("version_aliases") or {}).items())),
+            "versions": versions,
+        }
+    return sections
 
 
 def build() -> dict:
@@ -144,6 +210,7 @@ def build() -> dict:
         "partition": "aws",
         "scope": SCOPE,
         "algorithms": algorithms,
+        **_neo_sections(dist),
     }
 
 
@@ -175,8 +242,9 @@ def main(argv: list[str] | None = None) -> int:
     args.output.write_text(text, encoding="utf-8")
     data = json.loads(text)
     n_versions = sum(len(a["versions"]) for a in data["algorithms"].values())
+    n_neo = sum(len(f["versions"]) for section in ("neo", "inferentia") for f in data[section].values())
     print(f"wrote {args.output} ({len(data['algorithms'])} algorithms, {n_versions} versions, "
-          f"from {data['source']['package']} {data['source']['version']})")
+          f"{n_neo} Neo/Inferentia image versions, from {data['source']['package']} {data['source']['version']})")
     return 0
 
 

@@ -8,6 +8,7 @@ from constructs import Construct
 from sagemaker_cdk import (
     ArtifactBucket,
     AutoScaling,
+    BatchTransformPipeline,
     ContainerImage,
     DataCapture,
     Deployment,
@@ -56,7 +57,15 @@ class InferenceStack(Stack):
         # HTTPS in front of the endpoint: IAM (SigV4) auth, throttling, JSON access logs, X-Ray.
         self.api = InvocationApi(self, "Api", endpoint=self.endpoint)
 
+        # Offline: files uploaded under batch/input/ are scored by a transform job with the champion model.
+        self.batch = BatchTransformPipeline(self, "BatchTransform", model=self.champion, bucket=self.bucket)
+        if config.alarm_email:
+            self.batch.topic.add_subscription(subscriptions.EmailSubscription(config.alarm_email))
+
         CfnOutput(self, "EndpointName", value=self.endpoint.endpoint_name)
         CfnOutput(self, "ArtifactBucketName", value=self.bucket.bucket_name)
         CfnOutput(self, "AlarmTopicArn", value=self.endpoint.alarm_topic.topic_arn)
         CfnOutput(self, "InvocationsUrl", value=self.api.invocations_url)
+        CfnOutput(self, "BatchInputUri", value=self.batch.input_uri())
+        CfnOutput(self, "BatchOutputUri", value=self.batch.output_uri())
+        CfnOutput(self, "BatchNotificationTopicArn", value=self.batch.topic.topic_arn)

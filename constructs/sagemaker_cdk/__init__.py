@@ -5,6 +5,7 @@
 
 from .artifact_bucket import ArtifactBucket
 from .async_endpoint import AsyncEndpoint
+from .batch_transform import BatchTransformPipeline
 from .container_image import ContainerImage
 from .endpoint_monitoring import EndpointMonitoring
 from .endpoint_props import (
@@ -30,6 +31,7 @@ __all__ = [
     "ArtifactBucket",
     "AsyncEndpoint",
     "AutoScaling",
+    "BatchTransformPipeline",
     "BacklogScaling",
     "ContainerImage",
     "DataCapture",

@@ -15,7 +15,7 @@ field. Each execution gets a fresh `States.UUID()` as its run id; job and resour
 from __future__ import annotations
 
 import re
-from typing import Mapping
+from typing import Mapping, Sequence
 
 from aws_cdk import (
     Aws,
@@ -109,7 +109,7 @@ def workflow_role(scope: Construct, resources: WorkflowResources) -> iam.Role:
     role.add_to_policy(iam.PolicyStatement(actions=["sns:Publish"], resources=[resources.failure_topic.topic_arn]))
     role.add_to_policy(
         iam.PolicyStatement(
-            actions=["kms:Decrypt", "kms:GenerateDataKey*"], resources=[resources.encryption_key.key_arn]
+            actions=["kms:Decrypt", "kms:GenerateDataKey"], resources=[resources.encryption_key.key_arn]
         )
     )
     acknowledge(
@@ -186,6 +186,7 @@ def input_states(
     *,
     hyperparameters: Mapping[str, str],
     channels: Mapping[str, str],
+    tuned: Sequence[str] = (),
 ) -> tuple[sfn.Pass, sfn.Pass]:
     """Prepare -> ValidateInput -> Resolve: `$.run` = {id, short_id, hyperparameters, channels} for the job states.
 
@@ -206,11 +207,14 @@ def input_states(
     def reject(name: str, cause: str) -> sfn.Fail:
         return sfn.Fail(scope, name, error="InvalidInput", cause=cause)
 
-    not_object = lambda path: sfn.Condition.or_(  # noqa: E731 - Step Functions has no IsObject test
+    # Step Functions has no IsObject test: reject every other type, and arrays by their first item (an empty
+    # array still slips through and fails States.JsonMerge with States.Runtime).
+    not_object = lambda path: sfn.Condition.or_(  # noqa: E731
         sfn.Condition.is_string(path),
         sfn.Condition.is_numeric(path),
         sfn.Condition.is_boolean(path),
         sfn.Condition.is_null(path),
+        sfn.Condition.is_present(f"{path}[0]"),
     )
     validate.when(
         not_object("$.input"),
@@ -232,6 +236,17 @@ def input_states(
                 f"InvalidHyperparameter-{name}"[:80],
                 f"input.hyperparameters.{name} must be a string (SageMaker passes hyperparameters as strings), "
                 f"e.g. \"{hyperparameters[name]}\".",
+            ),
+        )
+    for name in sorted(tuned):
+        if not IDENTIFIER.match(name):
+            continue
+        validate.when(
+            sfn.Condition.is_present(f"$.input.hyperparameters.{name}"),
+            reject(
+                f"InvalidHyperparameter-{name}"[:80],
+                f"input.hyperparameters.{name} is tuned by this workflow: SageMaker rejects a value for a tuned "
+                "hyperparameter; change its range in the TuningJob instead.",
             ),
         )
     validate.when(

@@ -92,8 +92,11 @@ class ArtifactBucket(Construct):
             ],
             removal_policy=removal_policy,
             auto_delete_objects=False,
-            event_bridge_enabled=event_bridge or None,
         )
+        if event_bridge:
+            # A property override, not Bucket(event_bridge_enabled=True): that one adds aws-cdk-lib's
+            # BucketNotificationsHandler custom resource (a Lambda with a managed policy) to flip the same switch.
+            self.enable_event_bridge()
         if isinstance(self.access_logs_bucket, s3.Bucket) and access_logs_bucket is None:
             acknowledge(
                 self.access_logs_bucket,

@@ -199,7 +199,13 @@ class BatchTransformPipeline(Construct):
             self.topic = notification_topic
 
         # ------------------------------------------------------------------------------------ function
-        self.log_group = logs.LogGroup(self, "FunctionLogs", retention=log_retention)
+        self.log_key = kms.Key(
+            self, "LogKey", description=f"Encrypts the function logs of {self.node.path}", enable_key_rotation=True
+        )
+        self.log_key.grant_encrypt_decrypt(iam.ServicePrincipal(f"logs.{Stack.of(self).region}.amazonaws.com"))
+        self.log_group = logs.LogGroup(
+            self, "FunctionLogs", retention=log_retention, encryption_key=self.log_key
+        )
         self.role = iam.Role(
             self,
             "Role",
@@ -425,6 +431,19 @@ class BatchTransformPipeline(Construct):
             "carries the error and request context next to the original event; a DeadLetterConfig would duplicate "
             "each failure into the queue with less context.",
         )
+        for pack in ("HIPAA.Security", "NIST.800.53.R5"):
+            acknowledge(
+                self.function,
+                f"{pack}-LambdaDLQ",
+                "Failed asynchronous invocations go to an on-failure destination (the same SQS queue), which keeps "
+                "the error and request context next to the event; the handler sends failed records there too.",
+            )
+            acknowledge(
+                self.function,
+                f"{pack}-LambdaInsideVPC",
+                "The function only calls the SageMaker and SQS APIs and holds no data; a VPC placement would need "
+                "interface endpoints for both without narrowing what it can reach.",
+            )
         acknowledge(
             self.dead_letter_queue,
             "AwsSolutions-SQS3",

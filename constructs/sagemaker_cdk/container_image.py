@@ -146,3 +146,12 @@ def built_in_mapping(scope: Construct, image: image_registry.RegistryImage) -> C
         mapping_id,
         mapping={region: {"account": account} for region, account in sorted(image.accounts.items())},
     )
+
+
+def registry_image(image: image_registry.RegistryImage) -> ContainerImage:
+    """A ContainerImage for any registry entry, e.g. a Neo serving image from `image_registry.neo_lookup(...)`.
+
+    Binds like `ContainerImage.built_in`: the URI is resolved per region through the stack's CfnMapping, and the
+    grantee may pull from that one repository.
+    """
+    return _BuiltInImage(image)

@@ -20,7 +20,16 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Any, Mapping
 
-__all__ = ["RegistryImage", "algorithms", "canonical_name", "lookup", "source"]
+__all__ = [
+    "RegistryImage",
+    "algorithms",
+    "canonical_name",
+    "lookup",
+    "neo_frameworks",
+    "neo_lookup",
+    "neo_processor",
+    "source",
+]
 
 _DATA_FILE = "image_registry.json"
 
@@ -155,4 +164,120 @@ def lookup(algorithm: str, version: str | None = None) -> RegistryImage:
         repository=entry["repository"],
         tag=entry["tag"],
         accounts=MappingProxyType(dict(entry["accounts"])),
+    )
+
+
+# -- Neo-compiled models ----------------------------------------------------------------------------------------------
+#
+# The images that serve a model compiled by SageMaker Neo come from the "neo" (cloud CPU/GPU targets) and
+# "inferentia" (ml_inf1) sections of the same generated file. The processor rule is the SageMaker SDK's: an
+# Inferentia family serves with the "inf" image, families starting with "g" or "p" with the "gpu" image, every
+# other family with the "cpu" image.
+
+_NEO_SECTIONS = ("neo", "inferentia")
+_ANY_PROCESSOR = "any"
+_NEO_PROCESSORS = ("cpu", "gpu", "inf")
+_NEO_CLOUD_TARGET = re.compile(r"^ml_([a-z0-9]+)$")
+_INSTANCE_TYPE = re.compile(r"^ml\.([a-z0-9-]+)\.[a-z0-9-]+$")
+
+
+def _neo_version_key(version: str) -> tuple:
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"[.-]", version))
+
+
+def neo_frameworks() -> dict[str, dict[str, tuple[str, ...]]]:
+    """{"neo": {framework: versions}, "inferentia": {...}}: the frameworks with a Neo serving image, oldest first."""
+    data = _load()
+    return {
+        section: {
+            name: tuple(sorted(entry["versions"], key=_neo_version_key))
+            for name, entry in sorted(data.get(section, {}).items())
+        }
+        for section in _NEO_SECTIONS
+    }
+
+
+def neo_processor(target: str) -> str:
+    """The image processor ("cpu", "gpu" or "inf") for a Neo cloud target.
+
+    ``target`` is a Neo target device ("ml_c5", "ml_inf1"), an instance type ("ml.g4dn.xlarge") or a processor
+    name itself. Edge devices, target platforms, and Inf2/Trn1 (served by AWS Neuron DLCs, not Neo images) have no
+    Neo serving image: ValueError naming the fix.
+    """
+    if not isinstance(target, str):
+        raise ValueError(f"target ({target!r}) must be a string such as 'ml_c5' or 'ml.c5.xlarge'")
+    if target in _NEO_PROCESSORS:
+        return target
+    match = _NEO_CLOUD_TARGET.match(target) or _INSTANCE_TYPE.match(target)
+    if not match:
+        raise ValueError(
+            f"target ({target!r}) is not a SageMaker cloud target: Neo serving images exist for 'ml_<family>' "
+            "targets (e.g. 'ml_c5', 'ml_inf1') only; edge devices and target platforms run the compiled model "
+            "with the Neo runtime (DLR) on the device instead"
+        )
+    family = match.group(1)
+    if family in ("inf2", "trn1", "trn1n", "trn2"):
+        raise ValueError(
+            f"target ({target!r}) has no Neo serving image: Inf2 and Trn1 models are served by the AWS Neuron "
+            "(neuronx) Deep Learning Containers; pass your own image for them"
+        )
+    if family.startswith("inf"):
+        return "inf"
+    if family[0] in ("g", "p"):
+        return "gpu"
+    return "cpu"
+
+
+def neo_lookup(framework: str, target: str, version: str | None = None) -> RegistryImage:
+    """The image that serves a model compiled by Neo for ``target``.
+
+    ``framework``: "xgboost", "pytorch", "tensorflow", "mxnet" or "image-classification" (case-insensitive, so
+    CreateCompilationJob's "XGBOOST" works too). ``target``: see `neo_processor`. ``version``: the framework
+    version the model was compiled with; SageMaker SDK aliases apply ("1.8.1" serves with "1.8"). Default: the
+    newest image version. Images published only as "latest" (xgboost-neo, image-classification-neo) serve every
+    framework version, so any ``version`` resolves to "latest" for them.
+
+    The returned image's ``algorithm`` is the data source's configuration name, e.g. "neo-pytorch",
+    "inferentia-pytorch" or "xgboost-neo", and its tag carries the processor ("1.8-cpu-py3", "1.9-inf-py3").
+    """
+    processor = neo_processor(target)
+    section = "inferentia" if processor == "inf" else "neo"
+    data = _load()
+    frameworks = data.get(section, {})
+    name = _squash(framework) if isinstance(framework, str) else ""
+    by_squashed = {_squash(key): key for key in frameworks}
+    if name not in by_squashed:
+        raise ValueError(
+            f"framework ({framework!r}) has no Neo serving image for {section} ({processor}) targets: use one of "
+            f"{', '.join(sorted(frameworks))}"
+            + (", or compile for a CPU/GPU target" if section == "inferentia" else "")
+        )
+    key = by_squashed[name]
+    entry = frameworks[key]
+    known = sorted(entry["versions"], key=_neo_version_key)
+    if version is None or known == ["latest"]:
+        chosen = known[-1]
+    else:
+        requested = str(version).strip()
+        chosen = entry.get("version_aliases", {}).get(requested, requested)
+        if chosen not in entry["versions"]:
+            aliases = sorted(entry.get("version_aliases", {}), key=_neo_version_key)
+            raise ValueError(
+                f"version {version!r} of {entry['config']} is not known: use one of {', '.join(known)}"
+                + (f" (or an alias: {', '.join(aliases)})" if aliases else "")
+            )
+    image = entry["versions"][chosen]
+    tags = image["tags"]
+    tag = tags.get(processor, tags.get(_ANY_PROCESSOR))
+    if tag is None:
+        raise ValueError(
+            f"{entry['config']} {chosen} has no {processor} image (it has {', '.join(sorted(tags))}): compile for a "
+            "target with one of those processors"
+        )
+    return RegistryImage(
+        algorithm=entry["config"],
+        version=chosen,
+        repository=image["repository"],
+        tag=tag,
+        accounts=MappingProxyType(dict(image["accounts"])),
     )

@@ -208,7 +208,7 @@ class TrainingJob(Construct):
     def training_job_arn_pattern(self) -> str:
         return _workflow.arn(self, "training-job", f"{self.job_name_prefix}-*")
 
-    def job_states(self, scope: Construct, handler: sfn.IChainable) -> sfn.TaskStateBase:
+    def job_states(self, scope: Construct, handler: sfn.IChainable) -> sfn.Chain:
         """The Train task (CreateTrainingJob `.sync`); reads `$.run`, writes DescribeTrainingJob to `$.training`."""
         spec = tasks.AlgorithmSpecification(
             algorithm_name=self.algorithm.algorithm_arn,
@@ -224,7 +224,8 @@ class TrainingJob(Construct):
             comment="CreateTrainingJob (.sync): waits for the job to finish.",
             integration_pattern=sfn.IntegrationPattern.RUN_JOB,
             training_job_name=_workflow.job_name(self.job_name_prefix),
-            role=self.role,
+            # Immutable: the L2's own grants (e.g. s3:PutObject on "*" for a JSONPath output) must not land.
+            role=self.role.without_policy_updates(),
             algorithm_specification=spec,
             output_data_config=tasks.OutputDataConfig(
                 s3_output_location=tasks.S3Location.from_json_expression("$.run.output")
@@ -238,7 +239,7 @@ class TrainingJob(Construct):
             result_path="$.training",
         )
         _workflow.protect(task, handler)
-        return task
+        return sfn.Chain.start(task)
 
     def training_request(self, job_name: str | None = None) -> dict[str, Any]:
         """The CreateTrainingJob request, with the name, hyperparameters and channel prefixes from `$.run`."""

@@ -78,6 +78,7 @@ import time
 from dataclasses import dataclass
 from urllib.parse import unquote_plus
 
+import botocore.loaders
 import botocore.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
@@ -128,13 +129,28 @@ _STATE: dict = {"request_id": None}
 LOGGER = _build_logger()
 
 
+SERVICES = ("sagemaker", "sqs")
+
+
+class _KnownServicesLoader(botocore.loaders.Loader):
+    """botocore's model loader, minus the listing of every service it knows (about 440 directories) that it does
+    before loading any model, just to check the name: this function only ever loads SERVICES, bundled with botocore.
+    """
+
+    def list_available_services(self, type_name):
+        return list(SERVICES)
+
+
 def make_client(service: str, **client_kwargs):
     """A botocore client for `service` (tests pass endpoint_url to point it at moto, or wrap it in a Stubber).
 
-    Standard retry mode: throttling, transient and 5xx errors are retried with jittered exponential backoff, up to
-    5 attempts in all, well inside the function's timeout.
+    A botocore session rather than `boto3.client`, as in invoke_endpoint: same client, without importing
+    s3transfer. Standard retry mode: throttling, transient and 5xx errors are retried with jittered exponential
+    backoff, up to 5 attempts in all, well inside the function's timeout.
     """
-    return botocore.session.Session().create_client(
+    session = botocore.session.Session()
+    session.register_component("data_loader", _KnownServicesLoader())
+    return session.create_client(
         service,
         config=Config(
             retries={"mode": "standard", "total_max_attempts": 5},

@@ -19,6 +19,7 @@ _ROLES_WITH_INLINE_POLICIES = (
     "SageMakerCdkInference/Challenger/Role",
     "SageMakerCdkInference/SageMakerNetwork/Vpc/FlowLog/IAMRole",
     "SageMakerCdkInference/Api/Role",
+    "SageMakerCdkInference/BatchTransform/Role",
     "SageMakerCdkElastic/AsyncModel/Role",
     "SageMakerCdkElastic/AsyncApi/Role",
     "SageMakerCdkElastic/ServerlessModel/Role",
