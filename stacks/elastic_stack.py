@@ -56,6 +56,7 @@ class ElasticInferenceStack(Stack):
             endpoint=self.async_endpoint,
             async_input_bucket=bucket.bucket,
             async_input_prefix=self.async_endpoint.input_prefix,
+            sync_route=False,  # an async endpoint answers InvokeEndpointAsync only
         )
 
         # Serverless: pay per request, cold starts after idle gaps. Serverless Inference supports neither VPC

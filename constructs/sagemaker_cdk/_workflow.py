@@ -342,3 +342,31 @@ def sync_rule(role: iam.IRole, rule_name: str) -> None:
             resources=[Stack.of(role).format_arn(service="events", resource="rule", resource_name=rule_name)],
         )
     )
+
+
+def acknowledge_wildcard(scope: Construct, resource: str, suffix: str, reason: str) -> None:
+    """Acknowledge AwsSolutions-IAM5 for `resource` + `suffix` (e.g. a bucket ARN + "/train/*") on `scope`.
+
+    Within one stack the finding names the resource as `nag_resource` renders it. When the resource lives in another
+    stack, the reference only becomes a cross-stack import (e.g. Fn::GetStackOutput) during synthesis, so a second
+    acknowledgement is computed then, from the same resolution cdk-nag sees.
+    """
+    import json
+
+    import jsii
+    from constructs import IValidation
+
+    from ._validation import nag_resource
+
+    acknowledge(scope, f"AwsSolutions-IAM5[Resource::{nag_resource(scope, resource)}{suffix}]", reason)
+
+    @jsii.implements(IValidation)
+    class _Late:
+        def validate(self) -> list[str]:
+            resolved = Stack.of(scope).resolve(resource)
+            if isinstance(resolved, dict) and not ({"Fn::GetAtt", "Ref", "Fn::Join"} & set(resolved)):
+                rendered = json.dumps(resolved, separators=(",", ":"))
+                acknowledge(scope, f"AwsSolutions-IAM5[Resource::{rendered}{suffix}]", reason)
+            return []
+
+    scope.node.add_validation(_Late())

@@ -103,6 +103,8 @@ class InvocationApi(Construct):
         encryption_key: KMS key for both log groups. Default: a new key with rotation enabled. The key's policy
             must allow the CloudWatch Logs service principal of the region; a key defined in the same app is
             granted that here.
+        sync_route: add `POST /invocations` (InvokeEndpoint). Default: True. Set False in front of an asynchronous
+            endpoint, which answers only InvokeEndpointAsync (needs async_input_bucket).
     """
 
     def __init__(
@@ -124,8 +126,15 @@ class InvocationApi(Construct):
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
         waf_web_acl_arn: str | None = None,
         encryption_key: kms.IKey | None = None,
+        sync_route: bool = True,
     ) -> None:
         super().__init__(scope, id)
+        if not sync_route and async_input_bucket is None:
+            raise ValueError(
+                "InvocationApi: invalid props:\n  - sync_route (False) without async_input_bucket leaves no route: "
+                "keep sync_route=True, or pass async_input_bucket for /async-invocations"
+            )
+        self.sync_route = sync_route
         timeout_seconds = _validate(
             endpoint=endpoint,
             async_input_prefix=async_input_prefix,
@@ -188,7 +197,10 @@ class InvocationApi(Construct):
         self.role.add_to_principal_policy(
             iam.PolicyStatement(
                 sid="InvokeOneEndpoint",
-                actions=["sagemaker:InvokeEndpoint", "sagemaker:InvokeEndpointAsync"],
+                actions=[
+                    *(["sagemaker:InvokeEndpoint"] if sync_route else []),
+                    *(["sagemaker:InvokeEndpointAsync"] if async_input_bucket is not None else []),
+                ],
                 resources=[endpoint.endpoint_arn],
             )
         )
@@ -268,14 +280,16 @@ class InvocationApi(Construct):
         method_options = self._method_options(authorization, user_pool)
         integration = apigw.LambdaIntegration(self.function, timeout=timeout)
 
-        self.sync_method = self.api.root.add_resource(SYNC_PATH).add_method(
-            "POST",
-            integration,
-            request_validator=self.validator,
-            request_parameters={"method.request.header.Content-Type": True},
-            request_models=self._sync_models(content_types),
-            **method_options,
-        )
+        self.sync_method: apigw.Method | None = None
+        if sync_route:
+            self.sync_method = self.api.root.add_resource(SYNC_PATH).add_method(
+                "POST",
+                integration,
+                request_validator=self.validator,
+                request_parameters={"method.request.header.Content-Type": True},
+                request_models=self._sync_models(content_types),
+                **method_options,
+            )
         self.async_method: apigw.Method | None = None
         if async_input_bucket is not None:
             self.async_method = self.api.root.add_resource(ASYNC_PATH).add_method(
@@ -323,7 +337,8 @@ class InvocationApi(Construct):
 
         Only meaningful with authorization="iam"; the other modes authenticate callers by token or key.
         """
-        paths = [f"/{SYNC_PATH}"] + ([f"/{ASYNC_PATH}"] if self.async_method is not None else [])
+        paths = [f"/{path}" for path, method in ((SYNC_PATH, self.sync_method), (ASYNC_PATH, self.async_method))
+                 if method is not None]
         return iam.Grant.add_to_principal(
             grantee=grantee,
             actions=["execute-api:Invoke"],

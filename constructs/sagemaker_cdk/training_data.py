@@ -13,7 +13,8 @@ from pathlib import Path
 from aws_cdk import Stack, aws_s3_deployment as s3_deployment
 from constructs import Construct
 
-from ._validation import PropErrors, acknowledge, nag_resource
+from . import _workflow
+from ._validation import PropErrors, acknowledge
 from .artifact_bucket import ArtifactBucket
 from .training_props import check_prefix, normalize_prefix
 
@@ -83,9 +84,6 @@ class TrainingData(Construct):
                 ("AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-"
                  "<AWS::Region>/*]",
                  "aws-cdk-lib's BucketDeployment reads its source asset from the CDK bootstrap bucket."),
-                (f"AwsSolutions-IAM5[Resource::{nag_resource(self, bucket.bucket.bucket_arn)}/*]",
-                 "aws-cdk-lib's BucketDeployment writes into the destination bucket; it copies only the given files "
-                 "under the given prefix (prune=False)."),
                 ("Serverless-LambdaDLQ",
                  "The handler is a synchronous CloudFormation custom resource: failures fail the deployment, so "
                  "there is no asynchronous event to dead-letter."),
@@ -97,3 +95,10 @@ class TrainingData(Construct):
                  "The runtime of aws-cdk-lib's BucketDeployment handler is pinned by aws-cdk-lib and updated with it."),
             ):
                 acknowledge(target, finding, reason)
+            _workflow.acknowledge_wildcard(
+                target,
+                bucket.bucket.bucket_arn,
+                "/*",
+                "aws-cdk-lib's BucketDeployment writes into the destination bucket; it copies only the given files "
+                "under the given prefix (prune=False).",
+            )

@@ -284,9 +284,10 @@ class TrainingJob(Construct):
         iam.Grant.add_to_principal(grantee=grantee, actions=["s3:GetObject"], resource_arns=[objects])
         self.bucket.encryption_key.grant_decrypt(grantee)
         if isinstance(grantee, iam.Role):
-            acknowledge(
+            _workflow.acknowledge_wildcard(
                 grantee,
-                f"AwsSolutions-IAM5[Resource::{nag_resource(self, objects)}]",
+                self.bucket.bucket.bucket_arn,
+                f"/{self.output_prefix}*",
                 "Model artifacts are written under '<output prefix><job name>/', with job names known only at run "
                 "time; reads are limited to this training job's output prefix.",
             )
@@ -424,10 +425,11 @@ class TrainingJob(Construct):
             "Only actions without resource-level permissions use '*': ecr:GetAuthorizationToken, ec2:Describe* "
             "(VPC placement) and cloudwatch:PutMetricData, the last pinned to SageMaker namespaces by condition.",
         )
-        for arn_ in {*read_arns, *write_arns}:
-            acknowledge(
+        for prefix in sorted({*reads, *writes}):
+            _workflow.acknowledge_wildcard(
                 self.role,
-                f"AwsSolutions-IAM5[Resource::{nag_resource(self, arn_)}]",
+                bucket.bucket_arn,
+                f"/{prefix}*",
                 "Training reads every object under its declared channel prefixes and writes artifacts and "
                 "checkpoints under keys named at run time; each grant is limited to one prefix of the bucket.",
             )

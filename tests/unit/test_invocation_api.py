@@ -212,7 +212,7 @@ def test_default_role_invokes_this_endpoint_only(synthesized: dict[str, Any]) ->
         {
             "Sid": "InvokeOneEndpoint",
             "Effect": "Allow",
-            "Action": ["sagemaker:InvokeEndpoint", "sagemaker:InvokeEndpointAsync"],
+            "Action": "sagemaker:InvokeEndpoint",  # InvokeEndpointAsync only comes with the async route
             "Resource": ENDPOINT_ARN,
         }
     ]
@@ -431,3 +431,19 @@ def test_burst_above_concurrency_warns() -> None:
     stack = new_stack()
     InvocationApi(stack, "Api", endpoint=StubEndpoint(), throttle_burst_limit=50, reserved_concurrency=5)
     Annotations.from_stack(stack).has_warning("/Bad/Api", Match.string_like_regexp("exceeds reserved_concurrency"))
+
+
+def test_async_only_api_has_no_sync_route_and_no_invoke_endpoint() -> None:
+    from aws_cdk import aws_s3 as s3
+
+    stack = cdk.Stack(support.new_app(), "AsyncOnly", env=ENV)
+    bucket = s3.Bucket(stack, "In", enforce_ssl=True)
+    api = InvocationApi(stack, "Api", endpoint=StubEndpoint(), async_input_bucket=bucket, sync_route=False)
+    template = Template.from_stack(stack)
+    paths = [r["Properties"]["PathPart"] for r in template.find_resources("AWS::ApiGateway::Resource").values()]
+    assert paths == ["async-invocations"]
+    assert api.sync_method is None and api.async_method is not None
+    policies = str(template.find_resources("AWS::IAM::Policy"))
+    assert "sagemaker:InvokeEndpointAsync" in policies and "'sagemaker:InvokeEndpoint'" not in policies
+    with pytest.raises(ValueError, match=r"sync_route \(False\) without async_input_bucket leaves no route"):
+        InvocationApi(stack, "None", endpoint=StubEndpoint(), sync_route=False)
