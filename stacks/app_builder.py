@@ -7,6 +7,7 @@ import aws_cdk as cdk
 from .config import AppConfig
 from .elastic_stack import ElasticInferenceStack
 from .inference_stack import InferenceStack
+from .training_stack import TrainingStack
 
 
 def build_app(app: cdk.App, config: AppConfig | None = None) -> dict[str, cdk.Stack]:
@@ -25,6 +26,13 @@ def build_app(app: cdk.App, config: AppConfig | None = None) -> dict[str, cdk.St
         config=config,
         network=inference.network,
         description="sagemaker-cdk reference app: the sample model on async (scale to zero) and serverless endpoints",
+    )
+    stacks["training"] = TrainingStack(
+        app,
+        f"{config.stack_prefix}Training",
+        config=config,
+        inference=inference,
+        description="sagemaker-cdk reference app: XGBoost training, tuning and rollout workflows",
     )
     cdk.Tags.of(app).add("project", "sagemaker-cdk")
     return stacks

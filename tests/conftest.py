@@ -19,7 +19,7 @@ def reference_assembly() -> Any:
     """The reference app as `make synth` builds it, nag-checked (AwsSolutions + Serverless)."""
     from stacks.app_builder import build_app
 
-    app = support.new_app()
+    app = support.new_app(validation=True)
     stacks = build_app(app)
     assembly = support.synth_nag_clean(app)
     return assembly, {key: stack.stack_name for key, stack in stacks.items()}

@@ -23,28 +23,48 @@ from .model_data import ModelData
 from .network import ModelNetwork
 from .realtime_endpoint import RealtimeEndpoint
 from .resource_budget import ResourceBudget
+from .rollout_pipeline import MetricGate, RolloutPipeline
 from .serverless_endpoint import ServerlessEndpoint
+from .training_data import TrainingData
+from .training_job import TrainingJob
+from .training_props import Algorithm, Channel, MetricDefinition, Spot
+from .tuning_job import CategoricalRange, ContinuousRange, Hyperband, IntegerRange, Objective, TuningJob, WarmStart
 from .variant_autoscaling import VariantAutoScaling
 
 __all__ = [
     "AlarmThresholds",
+    "Algorithm",
     "ArtifactBucket",
     "AsyncEndpoint",
     "AutoScaling",
-    "BatchTransformPipeline",
     "BacklogScaling",
+    "BatchTransformPipeline",
+    "CategoricalRange",
+    "Channel",
     "ContainerImage",
+    "ContinuousRange",
     "DataCapture",
     "Deployment",
     "EndpointMonitoring",
+    "Hyperband",
+    "IntegerRange",
     "InvocationApi",
+    "MetricDefinition",
+    "MetricGate",
     "Model",
     "ModelData",
     "ModelNetwork",
+    "Objective",
     "RealtimeEndpoint",
     "ResourceBudget",
+    "RolloutPipeline",
     "Serverless",
     "ServerlessEndpoint",
+    "Spot",
+    "TrainingData",
+    "TrainingJob",
+    "TuningJob",
     "Variant",
     "VariantAutoScaling",
+    "WarmStart",
 ]

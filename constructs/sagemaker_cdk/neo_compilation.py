@@ -722,11 +722,21 @@ class NeoCompilation(Construct):
                 continue
             acknowledge(
                 role,
-                f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:"
-                f"{group}*]",
+                f"AwsSolutions-IAM5[Resource::{nag_resource(self, _log_group_arn(self, group))}]",
                 "SageMaker names the log streams after each job or endpoint, known only at run time; the grant "
                 f"stays inside the {group} log group.",
             )
+        if self.network is not None:
+            eni = Stack.of(self).format_arn(service="ec2", resource="network-interface", resource_name="*")
+            for role in (self.role, self.model_role):
+                if role is not None:
+                    acknowledge(
+                        role,
+                        f"AwsSolutions-IAM5[Resource::{nag_resource(self, eni)}]",
+                        "SageMaker creates the network interfaces of jobs and models at run time, so their IDs "
+                        "cannot be known; creation is further limited to the network's own subnets and security "
+                        "group.",
+                    )
         acknowledge(
             self.function,
             "Serverless-LambdaDLQ",
@@ -750,19 +760,17 @@ def _object_pattern(prefix: str) -> str:
     return prefix if prefix.endswith("*") else prefix.rstrip("/") + "/*"
 
 
+def _log_group_arn(scope: Construct, group: str) -> str:
+    return Stack.of(scope).format_arn(
+        service="logs", resource="log-group", resource_name=f"{group}*", arn_format=ArnFormat.COLON_RESOURCE_NAME
+    )
+
+
 def _grant_sagemaker_logs(role: iam.IRole, group: str) -> None:
-    stack = Stack.of(role)
     role.add_to_principal_policy(
         iam.PolicyStatement(
             actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-            resources=[
-                stack.format_arn(
-                    service="logs",
-                    resource="log-group",
-                    resource_name=f"{group}*",
-                    arn_format=ArnFormat.COLON_RESOURCE_NAME,
-                )
-            ],
+            resources=[_log_group_arn(role, group)],
         )
     )
     # PutMetricData has no resource-level permissions; the condition pins the namespace instead.

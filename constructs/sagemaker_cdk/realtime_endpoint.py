@@ -71,6 +71,7 @@ class RealtimeEndpoint(Construct):
         super().__init__(scope, id)
         self.variants = self._validate(variants, endpoint_name, deployment, alarm_thresholds, data_capture)
         self.endpoint_name_value: str = endpoint_name or default_endpoint_name(self)
+        self.data_capture = data_capture
         serverless = self.variants[0][1].is_serverless
 
         self.encryption_key: kms.IKey = encryption_key or kms.Key(

@@ -93,6 +93,20 @@ class TrainingData(Construct):
                  "aws-cdk-lib's BucketDeployment handler runs only during deployments; CloudFormation events trace it."),
                 ("AwsSolutions-L1",
                  "The runtime of aws-cdk-lib's BucketDeployment handler is pinned by aws-cdk-lib and updated with it."),
+                *(
+                    (f"{pack}-{rule}", reason)
+                    for pack in ("HIPAA.Security", "NIST.800.53.R5")
+                    for rule, reason in (
+                        ("LambdaDLQ", "aws-cdk-lib's BucketDeployment handler is a synchronous CloudFormation custom "
+                         "resource: a failure fails the deployment, so there is no asynchronous event to keep."),
+                        ("LambdaConcurrency", "aws-cdk-lib's BucketDeployment handler runs once per deployment that "
+                         "changes the files; CloudFormation serializes those calls."),
+                        ("LambdaInsideVPC", "aws-cdk-lib's BucketDeployment handler copies from the CDK asset bucket "
+                         "to the artifact bucket at deploy time and holds no data."),
+                        ("CloudWatchLogGroupEncrypted", "aws-cdk-lib's BucketDeployment handler log group records only "
+                         "the object keys it copied at deploy time, never object contents."),
+                    )
+                ),
             ):
                 acknowledge(target, finding, reason)
             _workflow.acknowledge_wildcard(

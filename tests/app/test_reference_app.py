@@ -24,12 +24,21 @@ _ROLES_WITH_INLINE_POLICIES = (
     "SageMakerCdkElastic/AsyncApi/Role",
     "SageMakerCdkElastic/ServerlessModel/Role",
     "SageMakerCdkElastic/ServerlessApi/Role",
+    "SageMakerCdkTraining/Custom::CDKBucketDeployment8693BB64968944B69AAFB0CC9EB8756C/ServiceRole",
+    "SageMakerCdkTraining/Rollout/ModelRole",
+    "SageMakerCdkTraining/Rollout/StateMachine/EventsRole",
+    "SageMakerCdkTraining/Rollout/WorkflowRole",
+    "SageMakerCdkTraining/Training/Role",
+    "SageMakerCdkTraining/Training/WorkflowRole",
+    "SageMakerCdkTraining/Tuning/WorkflowRole",
 )
 _BUCKETS = (
     "SageMakerCdkInference/Artifacts/Resource/Resource",
     "SageMakerCdkInference/Artifacts/AccessLogs/Resource",
     "SageMakerCdkElastic/AsyncArtifacts/Resource/Resource",
     "SageMakerCdkElastic/AsyncArtifacts/AccessLogs/Resource",
+    "SageMakerCdkTraining/TrainingArtifacts/Resource/Resource",
+    "SageMakerCdkTraining/TrainingArtifacts/AccessLogs/Resource",
 )
 KNOWN_REPORTED_FINDINGS = {
     (pack, rule, path)
