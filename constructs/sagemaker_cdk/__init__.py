@@ -20,6 +20,7 @@ from .endpoint_props import (
 from .invocation_api import InvocationApi
 from .model import Model
 from .model_data import ModelData
+from .neo_compilation import NeoCompilation, NeoEndpoint, TargetPlatform
 from .network import ModelNetwork
 from .realtime_endpoint import RealtimeEndpoint
 from .resource_budget import ResourceBudget
@@ -54,6 +55,8 @@ __all__ = [
     "Model",
     "ModelData",
     "ModelNetwork",
+    "NeoCompilation",
+    "NeoEndpoint",
     "Objective",
     "RealtimeEndpoint",
     "ResourceBudget",
@@ -61,6 +64,7 @@ __all__ = [
     "Serverless",
     "ServerlessEndpoint",
     "Spot",
+    "TargetPlatform",
     "TrainingData",
     "TrainingJob",
     "TuningJob",

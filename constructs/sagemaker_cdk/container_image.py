@@ -32,6 +32,7 @@ class BoundImage:
     model_package_name: str | None = None
     requires_network_isolation: bool = False
     algorithm: str | None = None
+    accelerator: str | None = None  # "inferentia" or "gpu" when the image only runs on such instances
 
 
 class ContainerImage:
@@ -67,6 +68,16 @@ class ContainerImage:
         ValueError listing what is valid.
         """
         return _BuiltInImage(image_registry.lookup(algorithm, version))
+
+    @staticmethod
+    def neo(framework: str, target: str, version: str | None = None) -> "ContainerImage":
+        """The image that serves a model compiled by SageMaker Neo, e.g. `neo("xgboost", "ml_c5")` or
+        `neo("pytorch", "ml_inf1", "1.9")`. Endpoints check that their instance type has the accelerator the image
+        needs (Inferentia images on ml.inf1, GPU images on GPU families). Unknown values raise with the valid ones.
+        """
+        image = image_registry.neo_lookup(framework, target, version)
+        processor = image_registry.neo_processor(target)
+        return _BuiltInImage(image, accelerator={"inf": "inferentia", "gpu": "gpu"}.get(processor))
 
     @staticmethod
     def from_model_package(model_package_arn: str) -> "ContainerImage":
@@ -107,8 +118,9 @@ class _AssetImage(ContainerImage):
 
 
 class _BuiltInImage(ContainerImage):
-    def __init__(self, image: image_registry.RegistryImage) -> None:
+    def __init__(self, image: image_registry.RegistryImage, accelerator: str | None = None) -> None:
         self.image = image
+        self.accelerator = accelerator
 
     def bind(self, scope: Construct, grantee: iam.IGrantable) -> BoundImage:
         mapping = built_in_mapping(scope, self.image)
@@ -123,7 +135,7 @@ class _BuiltInImage(ContainerImage):
         iam.Grant.add_to_principal(grantee=grantee, actions=_ECR_PULL_ACTIONS, resource_arns=[repository_arn])
         # GetAuthorizationToken has no resource-level permissions: AWS only accepts "*" for it.
         iam.Grant.add_to_principal(grantee=grantee, actions=["ecr:GetAuthorizationToken"], resource_arns=["*"])
-        return BoundImage(image_uri=uri, algorithm=self.image.algorithm)
+        return BoundImage(image_uri=uri, algorithm=self.image.algorithm, accelerator=self.accelerator)
 
 
 class _ModelPackageImage(ContainerImage):

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Literal
 
 from aws_cdk import Duration, aws_s3 as s3
 
-from . import instance_types
+from . import accelerators, instance_types
 from ._validation import PropErrors, is_token, one_of
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -139,6 +139,8 @@ class Variant:
     autoscaling: Default: none (fixed capacity).
     serverless: serverless capacity instead of instances. Default: none.
     volume_size_gb: ML storage volume per instance. Default: SageMaker's default for the instance type.
+    accelerator_type: an Elastic Inference accelerator (e.g. "ml.eia2.medium"). Default: none. Elastic Inference is
+        no longer available to new customers: a warning names the AWS Inferentia alternative.
     """
 
     model: "Model"
@@ -150,6 +152,7 @@ class Variant:
     autoscaling: AutoScaling | None = None
     serverless: Serverless | None = None
     volume_size_gb: int | None = None
+    accelerator_type: str | None = None
 
     def __post_init__(self) -> None:
         errors = PropErrors(f"Variant {self.name or ''}".strip())
@@ -181,6 +184,10 @@ class Variant:
                     f"instance_type ({self.instance_type!r}) is not an ML instance type: use the form "
                     "'ml.<family>.<size>', e.g. 'ml.m5.large'"
                 )
+            elif self.accelerator_type is not None and not is_token(self.accelerator_type) and (
+                message := accelerators.check_accelerator_type(self.accelerator_type)
+            ):
+                errors.add(message)
             elif self.autoscaling is not None and instance_types.is_burstable(self.instance_type):
                 errors.add(
                     f"instance_type ({self.instance_type!r}) is burstable and cannot back autoscaling (CPU credits "

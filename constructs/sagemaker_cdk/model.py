@@ -114,6 +114,7 @@ class Model(Construct):
         self.algorithm = bound_image.algorithm
         self.network_isolation: bool = bool(network_isolation or bound_image.requires_network_isolation)
         self.is_model_package: bool = bound_image.model_package_name is not None
+        self.accelerator: str | None = bound_image.accelerator
 
     @property
     def model_name(self) -> str:

@@ -965,9 +965,10 @@ def _validate(errors: PropErrors, **p: Any) -> dict[str, Any]:
     elif image is None and (platform is not None or isinstance(device, str)):
         why_not = f"target {device or 'platform'!r} is an edge target: SageMaker hosts only 'ml_*' targets"
     out["serving_image"] = serving
+    cloud = isinstance(device, str) and device.startswith("ml_")
     create = p["create_model"]
     if create is None:
-        out["create_model"] = bool(serving or image) and not (isinstance(device, str) and not device.startswith("ml_"))
+        out["create_model"] = bool(serving or image) and cloud
     elif create and serving is None and image is None:
         errors.add(
             f"create_model (True) needs a serving image, and none is known: {why_not or 'no target'}. Pass "
@@ -975,7 +976,7 @@ def _validate(errors: PropErrors, **p: Any) -> dict[str, Any]:
         )
     else:
         out["create_model"] = bool(create)
-    if image is not None and not (isinstance(device, str) and device.startswith("ml_")) and create:
+    if image is not None and not cloud and create:
         errors.add(
             f"create_model (True) with target {device or platform!r}: SageMaker hosts only 'ml_*' targets; compile "
             "for an 'ml_<family>' target or set create_model=False"

@@ -28,7 +28,7 @@ from aws_cdk import (
 )
 from constructs import Construct
 
-from . import instance_types
+from . import accelerators, instance_types
 from ._validation import NAME_PATTERN, PropErrors, acknowledge, is_token, nag_resource
 from .artifact_bucket import ArtifactBucket
 from .endpoint_monitoring import EndpointMonitoring, MonitoredVariant
@@ -219,19 +219,25 @@ class RealtimeEndpoint(Construct):
         return self.monitoring.metric_instance_count(variant_name or self.variant_names[0])
 
     def _warn_guardrail_fallback(self) -> None:
-        reasons = sorted(
-            {
-                "AWS Marketplace model packages"
-                for _, v in self.variants
-                if v.model.is_model_package
-            }
-            | {"Inf1 (Inferentia) instances" for _, v in self.variants if instance_types.family(v.instance_type) == "inf1"}
-        )
+        for name, variant in self.variants:
+            if accelerators.is_elastic_inference(variant.accelerator_type):
+                Annotations.of(self).add_warning_v2(
+                    f"sagemaker-cdk:elastic-inference:{name}",
+                    f"Variant {name}: {accelerators.elastic_inference_warning(variant.accelerator_type)}",  # type: ignore[arg-type]
+                )
+        reasons = {
+            reason
+            for _, v in self.variants
+            if (reason := accelerators.guardrail_exclusion(v.instance_type, v.accelerator_type))
+        }
+        if any(v.model.is_model_package for _, v in self.variants):
+            reasons.add("AWS Marketplace model packages")
         if reasons and self.deployment.mode != "all_at_once":
             Annotations.of(self).add_warning_v2(
                 "sagemaker-cdk:guardrails-fallback",
-                f"Deployment mode {self.deployment.mode!r} is not available with {' and '.join(reasons)}: SageMaker "
-                "falls back to a blue/green update with all-at-once traffic shifting and no final baking period.",
+                f"Deployment mode {self.deployment.mode!r} is not available with {' and '.join(sorted(reasons))}: "
+                "SageMaker falls back to a blue/green update with all-at-once traffic shifting and no final baking "
+                "period.",
             )
 
     # -- rendering --------------------------------------------------------------------------------------------------
@@ -255,6 +261,7 @@ class RealtimeEndpoint(Construct):
             initial_instance_count=v.instance_count,
             instance_type=v.instance_type,
             volume_size_in_gb=v.volume_size_gb,
+            accelerator_type=v.accelerator_type,
         )
 
     def _deployment_config(self, d: Deployment) -> sagemaker.CfnEndpoint.DeploymentConfigProperty:
@@ -371,6 +378,13 @@ class RealtimeEndpoint(Construct):
                     "a unique name"
                 )
             seen.setdefault(name, i)
+        for i, (_, variant) in enumerate(named):
+            if not variant.is_serverless and not is_token(variant.instance_type):
+                message = accelerators.check_image_matches_instance(
+                    variant.model.accelerator, variant.instance_type, prop=f"variants[{i}].instance_type"
+                )
+                if message:
+                    errors.add(message)
         kinds = {v.is_serverless for _, v in named}
         if len(kinds) > 1:
             errors.add(

@@ -353,7 +353,8 @@ def job_name(artifact: Artifact, settings: Settings) -> str:
     room = MAX_NAME - len(settings.job_name_prefix) - len(digest) - 2
     readable = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")[:room].strip("-")
     name = "-".join(p for p in (settings.job_name_prefix, readable, digest) if p)
-    assert NAME_PATTERN.match(name) and len(name) <= MAX_NAME, name
+    if not NAME_PATTERN.match(name):  # unreachable by construction; fail loudly rather than send a bad name
+        raise Misconfigured(f"derived job name {name!r} is not a valid SageMaker name")
     return name
 
 

@@ -444,3 +444,18 @@ def test_user_image_enables_models_for_frameworks_without_a_neo_image() -> None:
                          input_shape={"input": [1, 3, 224, 224]}, target_device="ml_c5",
                          inference_image=ContainerImage.from_ecr_repository(repo, "1.0"))
     assert neo.creates_model and neo.serving_image is None
+
+
+def test_edge_target_with_an_image_still_creates_no_model_by_default() -> None:
+    from aws_cdk import aws_ecr as ecr
+
+    stack = cdk.Stack(support.new_app(), "Edge")
+    repo = ecr.Repository.from_repository_name(stack, "Repo", "dlr")
+    neo = NeoCompilation(stack, "Neo", bucket=ArtifactBucket(stack, "Bucket"), framework="tflite",
+                         target_platform=TargetPlatform(os="ANDROID", arch="ARM64"),
+                         inference_image=ContainerImage.from_ecr_repository(repo, "1.0"))
+    assert neo.creates_model is False
+    with pytest.raises(ValueError, match=r"create_model \(True\) with target .*SageMaker hosts only 'ml_\*' targets"):
+        NeoCompilation(stack, "Neo2", bucket=ArtifactBucket(stack, "Bucket2"), framework="tflite",
+                       target_platform=TargetPlatform(os="ANDROID", arch="ARM64"), create_model=True,
+                       inference_image=ContainerImage.from_ecr_repository(repo, "1.0"))

@@ -327,3 +327,42 @@ def test_resource_budget_warns_near_500(stack: cdk.Stack) -> None:
     for i in range(420):
         sqs.CfnQueue(stack, f"Q{i}")
     Annotations.from_stack(stack).has_warning("/Test", Match.string_like_regexp("CloudFormation allows 500"))
+
+
+def test_elastic_inference_renders_and_warns_with_the_inferentia_alternative(stack: cdk.Stack) -> None:
+    RealtimeEndpoint(
+        stack, "E", variants=[Variant(model=xgboost_model(stack), accelerator_type="ml.eia2.medium")]
+    )
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::SageMaker::EndpointConfig",
+        {"ProductionVariants": [Match.object_like({"AcceleratorType": "ml.eia2.medium"})]},
+    )
+    annotations = Annotations.from_stack(stack)
+    annotations.has_warning("/Test/E", Match.string_like_regexp("no longer available to new customers.*Inferentia"))
+    annotations.has_warning("/Test/E", Match.string_like_regexp("falls back to a blue/green update with all-at-once"))
+
+
+def test_inf1_falls_back_to_all_at_once_with_a_warning(stack: cdk.Stack) -> None:
+    RealtimeEndpoint(stack, "E", variants=[Variant(model=xgboost_model(stack), instance_type="ml.inf1.xlarge")])
+    Annotations.from_stack(stack).has_warning(
+        "/Test/E", Match.string_like_regexp("not available with Inf1 \\(Inferentia\\) instances")
+    )
+
+
+def test_unknown_accelerator_type_is_rejected(stack: cdk.Stack) -> None:
+    with pytest.raises(ValueError, match=r"accelerator_type \('ml.eia9.huge'\) is not an Elastic Inference"):
+        Variant(model=xgboost_model(stack), accelerator_type="ml.eia9.huge")
+
+
+def test_neo_inferentia_image_needs_an_inferentia_instance(stack: cdk.Stack) -> None:
+    from sagemaker_cdk import ContainerImage, Model, ModelData
+
+    model = Model(stack, "Inf", image=ContainerImage.neo("pytorch", "ml_inf1"),
+                  model_data=ModelData.from_asset(support.MODEL_ARTIFACT))
+    with pytest.raises(ValueError, match=r"variants\[0\]\.instance_type \('ml.m5.large'\) has no accelerator, but "
+                                         r"the image needs AWS Inferentia"):
+        RealtimeEndpoint(stack, "E", variants=[Variant(model=model)])
+    RealtimeEndpoint(stack, "Ok", variants=[Variant(model=model, instance_type="ml.inf1.xlarge")])
+    cpu = Model(stack, "Cpu", image=ContainerImage.neo("xgboost", "ml_c5"),
+                model_data=ModelData.from_asset(support.MODEL_ARTIFACT))
+    RealtimeEndpoint(stack, "C", variants=[Variant(model=cpu, instance_type="ml.c5.xlarge")])
