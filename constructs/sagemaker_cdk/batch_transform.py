@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from pathlib import Path
 from typing import Any, Sequence
 
 from aws_cdk import (
@@ -46,7 +45,6 @@ from aws_cdk import (
     aws_events_targets as targets,
     aws_iam as iam,
     aws_kms as kms,
-    aws_lambda as lambda_,
     aws_lambda_destinations as destinations,
     aws_logs as logs,
     aws_sns as sns,
@@ -54,13 +52,10 @@ from aws_cdk import (
 )
 from constructs import Construct
 
+from ._functions import project_function
 from ._validation import PropErrors, acknowledge, is_token, nag_resource, one_of
 from .artifact_bucket import ArtifactBucket
 from .model import Model
-
-HANDLER_DIR = Path(__file__).resolve().parents[2] / "lambda" / "batch_transform_trigger"
-# The newest Python runtime aws-cdk-lib knows (cdk-nag's AwsSolutions-L1 asks for the latest).
-RUNTIME = getattr(lambda_.Runtime, "PYTHON_3_14", None) or lambda_.Runtime.PYTHON_3_13
 
 SPLIT_TYPES = ("Line", "RecordIO", "TFRecord", "None")
 BATCH_STRATEGIES = ("MultiRecord", "SingleRecord")
@@ -257,22 +252,17 @@ class BatchTransformPipeline(Construct):
         }
         environment.update({k: str(v) for k, v in optional.items() if v is not None})
 
-        self.function = lambda_.Function(
+        self.function = project_function(
             self,
             "Function",
-            runtime=RUNTIME,
-            architecture=lambda_.Architecture.ARM_64,
-            code=lambda_.Code.from_asset(str(HANDLER_DIR), exclude=["__pycache__", "*.pyc"]),
-            handler="batch_transform_trigger.handler",
+            package="batch_transform_trigger",
             description=f"S3 upload -> SageMaker batch transform ({self.node.path})",
             memory_size=256,
             timeout=Duration.seconds(60),
-            reserved_concurrent_executions=reserved_concurrency,
+            reserved_concurrency=reserved_concurrency,
             role=self.role,
             environment=environment,
-            tracing=lambda_.Tracing.ACTIVE,
             log_group=self.log_group,
-            logging_format=lambda_.LoggingFormat.JSON,
             # On-failure destination rather than a function DLQ: its record carries the error and the request
             # context next to the original event (`requestPayload`, replayable as-is).
             on_failure=destinations.SqsDestination(self.dead_letter_queue),

@@ -28,26 +28,22 @@ region (the project turns off CDK's automatic role, `@aws-cdk/aws-apigateway:dis
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any, Literal, Protocol, Sequence, runtime_checkable
 
-from aws_cdk import Acknowledgment, Annotations, Duration, Stack, Token, Validations
+from aws_cdk import Acknowledgment, Annotations, Duration, Stack, Validations
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
+from ._functions import project_function
 from ._validation import PropErrors, acknowledge, is_token
 
-HANDLER_DIR = Path(__file__).resolve().parents[2] / "lambda" / "invoke_endpoint"
-# The newest Python runtime aws-cdk-lib knows (cdk-nag's AwsSolutions-L1 asks for the latest).
-RUNTIME = lambda_.Runtime.PYTHON_3_14
 STAGE_NAME = "prod"
 API_GATEWAY_DEFAULT_TIMEOUT = Duration.seconds(29)
 # The function's SageMaker client stops reading this long before the function times out, to answer a clean 502.
@@ -225,22 +221,17 @@ class InvocationApi(Construct):
             environment["ASYNC_INPUT_BUCKET"] = async_input_bucket.bucket_name
             environment["ASYNC_INPUT_PREFIX"] = async_input_prefix
 
-        self.function = lambda_.Function(
+        self.function = project_function(
             self,
             "Function",
-            runtime=RUNTIME,
-            architecture=lambda_.Architecture.ARM_64,
-            code=lambda_.Code.from_asset(str(HANDLER_DIR), exclude=["__pycache__", "*.pyc"]),
-            handler="invoke_endpoint.handler",
+            package="invoke_endpoint",
             description=f"API Gateway -> SageMaker endpoint {endpoint.endpoint_name}",
             memory_size=memory_size,
             timeout=timeout,
-            reserved_concurrent_executions=reserved_concurrency,
+            reserved_concurrency=reserved_concurrency,
             role=self.role,
             environment=environment,
-            tracing=lambda_.Tracing.ACTIVE,
             log_group=self.function_log_group,
-            logging_format=lambda_.LoggingFormat.JSON,
         )
 
         # ---------------------------------------------------------------------------------------- API

@@ -33,7 +33,6 @@ import functools
 import json
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from aws_cdk import (
@@ -45,7 +44,6 @@ from aws_cdk import (
     aws_events_targets as targets,
     aws_iam as iam,
     aws_kms as kms,
-    aws_lambda as lambda_,
     aws_logs as logs,
     aws_sns as sns,
     aws_sqs as sqs,
@@ -55,14 +53,13 @@ from aws_cdk import (
 from constructs import Construct
 
 from . import _workflow, accelerators, image_registry
+from ._functions import project_function
 from ._validation import PropErrors, acknowledge, is_token, nag_resource
 from .artifact_bucket import ArtifactBucket
 from .batch_transform import MAX_JOB_NAME_PREFIX, default_job_name_prefix
 from .container_image import ContainerImage, registry_image
 from .network import ModelNetwork
 
-HANDLER_DIR = Path(__file__).resolve().parents[2] / "lambda" / "neo_compile"
-RUNTIME = getattr(lambda_.Runtime, "PYTHON_3_14", None) or lambda_.Runtime.PYTHON_3_13
 
 _PREFIX = re.compile(r"^[A-Za-z0-9._-][A-Za-z0-9._/-]*/$")
 _JOB_PREFIX = re.compile(r"^[a-z0-9](-?[a-z0-9])*$")
@@ -301,22 +298,17 @@ class NeoCompilation(Construct):
             optional["VPC_SECURITY_GROUPS"] = network.security_group.security_group_id
         environment.update({k: v for k, v in optional.items() if v is not None})
 
-        self.function = lambda_.Function(
+        self.function = project_function(
             self,
             "Function",
-            runtime=RUNTIME,
-            architecture=lambda_.Architecture.ARM_64,
-            code=lambda_.Code.from_asset(str(HANDLER_DIR), exclude=["__pycache__", "*.pyc"]),
-            handler="neo_compile.handler",
+            package="neo_compile",
             description=f"Starts SageMaker Neo compilation jobs ({self.node.path})",
             memory_size=256,
             timeout=Duration.seconds(60),
-            reserved_concurrent_executions=reserved_concurrency,
+            reserved_concurrency=reserved_concurrency,
             role=self.function_role,
             environment=environment,
-            tracing=lambda_.Tracing.ACTIVE,
             log_group=self.function_log_group,
-            logging_format=lambda_.LoggingFormat.JSON,
         )
 
         # ------------------------------------------------------------------ compiled model role

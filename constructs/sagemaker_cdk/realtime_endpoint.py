@@ -18,7 +18,6 @@ from typing import Sequence
 
 from aws_cdk import (
     Annotations,
-    Aspects,
     Stack,
     aws_cloudwatch as cloudwatch,
     aws_iam as iam,

@@ -12,7 +12,7 @@ Cost: each run bills every training job it launches (up to max_jobs, max_paralle
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal, Sequence, Union
 
 from aws_cdk import Aws, aws_iam as iam, aws_kms as kms, aws_logs as logs, aws_sns as sns, aws_stepfunctions as sfn
