@@ -15,9 +15,12 @@ or when a CLI step fails.
 What moto cannot do is reported, not hidden: resource types its CloudFormation skips are listed per stack as
 "not rehearsed", and so are custom resources (moto marks them complete but cannot run their Lambda without Docker).
 Known moto 5.2.5 bugs are worked around by rewriting the synthesized templates (MOTO_WORKAROUNDS,
-MOTO_SKIPPED_ARN_TYPES, and the order of Resources where moto's change sets would break a DependsOn, see
-_order_by_dependencies; every rewrite is printed and reported, --no-workarounds disables them), and an internal
-error of the emulator while deploying fails the rehearsal, because moto then still reports the stack CREATE_COMPLETE.
+MOTO_SKIPPED_ARN_TYPES, and the order of Resources where moto's change sets would break a DependsOn or a custom resource
+would create its handler's log group first, see _order_by_dependencies and _lambda_log_group_edges) and, for CDK's weak
+cross-stack references (Fn::GetStackOutput, which moto does not implement), by deploying in waves with the producers'
+Output values written into the consumers' templates (see deployment_waves); every rewrite is printed and reported,
+--no-workarounds disables them. An internal error of the emulator while deploying fails the rehearsal, because moto
+then still reports the stack CREATE_COMPLETE.
 Lambda functions are smoke-tested from the code package the emulator holds, imported in a clean interpreter that
 sees only the standard library, the package and boto3 (what the Lambda Python runtime provides).
 """
@@ -416,6 +419,7 @@ def read_assembly(out_dir: Path) -> list[dict[str, Any]]:
                     "stack_name": props.get("stackName", art_id),
                     "display": art.get("displayName", art_id),
                     "template": template,
+                    "template_file": str((d / props["templateFile"]).relative_to(out_dir)),
                 })
             elif art.get("type") == "cdk:cloud-assembly":
                 walk(d / art["properties"]["directoryName"])
@@ -442,23 +446,30 @@ MOTO_WORKAROUNDS: list[tuple[str, Callable[[dict[str, Any]], str | None], str]] 
 
 
 # Types moto's CloudFormation skips although other resources read their Arn with Fn::GetAtt, which moto then rejects
-# ("Fn::GetAtt references undefined resource"): the reference is replaced by the ARN the resource would have.
+# ("Fn::GetAtt references undefined resource"): the reference is replaced by the ARN the resource would have. A Ref to
+# one (its name) resolves to nothing in moto (an Output holding it is dropped, so another stack cannot read it): it is
+# replaced by the name the ARN uses.
 # type -> (service, resource prefix, name property)
 MOTO_SKIPPED_ARN_TYPES = {
     "AWS::CloudWatch::Alarm": ("cloudwatch", "alarm:", "AlarmName"),
 }
 
 
+def _skipped_name(logical_id: str, res: dict[str, Any]) -> Any:
+    _service, _prefix, name_prop = MOTO_SKIPPED_ARN_TYPES[res["Type"]]
+    return (res.get("Properties") or {}).get(name_prop, logical_id)
+
+
 def _constructed_arn(logical_id: str, res: dict[str, Any]) -> dict[str, Any]:
-    service, prefix, name_prop = MOTO_SKIPPED_ARN_TYPES[res["Type"]]
-    name = (res.get("Properties") or {}).get(name_prop, logical_id)
+    service, prefix, _name_prop = MOTO_SKIPPED_ARN_TYPES[res["Type"]]
     return {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, f":{service}:", {"Ref": "AWS::Region"}, ":",
-                              {"Ref": "AWS::AccountId"}, f":{prefix}", name]]}
+                              {"Ref": "AWS::AccountId"}, f":{prefix}", _skipped_name(logical_id, res)]]}
 
 
-def _replace_skipped_arns(template: dict[str, Any]) -> dict[str, int]:
+def _replace_skipped_arns(template: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """Returns {logical id: {"Arn": Fn::GetAtt reads replaced, "Ref": Ref reads replaced}}."""
     resources = template.get("Resources", {})
-    counts: dict[str, int] = {}
+    counts: dict[str, dict[str, int]] = {}
 
     def visit(node: Any) -> Any:
         if isinstance(node, dict):
@@ -467,8 +478,15 @@ def _replace_skipped_arns(template: dict[str, Any]) -> dict[str, int]:
                 target, attr = (ref.split(".", 1) if isinstance(ref, str) else (ref + ["", ""])[:2])
                 res = resources.get(target)
                 if res and res.get("Type") in MOTO_SKIPPED_ARN_TYPES and attr == "Arn":
-                    counts[target] = counts.get(target, 0) + 1
+                    c = counts.setdefault(target, {"Arn": 0, "Ref": 0})
+                    c["Arn"] += 1
                     return _constructed_arn(target, res)
+            if len(node) == 1 and isinstance(node.get("Ref"), str):
+                res = resources.get(node["Ref"])
+                if res and res.get("Type") in MOTO_SKIPPED_ARN_TYPES:
+                    c = counts.setdefault(node["Ref"], {"Arn": 0, "Ref": 0})
+                    c["Ref"] += 1
+                    return _skipped_name(node["Ref"], res)
             return {k: visit(v) for k, v in node.items()}
         if isinstance(node, list):
             return [visit(v) for v in node]
@@ -510,7 +528,8 @@ def _depends_on(res: dict[str, Any]) -> list[str]:
     return [deps] if isinstance(deps, str) else list(deps)
 
 
-def _order_by_dependencies(template: dict[str, Any]) -> dict[str, list[str]]:
+def _order_by_dependencies(template: dict[str, Any],
+                           extra: dict[str, list[str]] | None = None) -> dict[str, list[str]]:
     """moto 5.2.5 ignores DependsOn when it executes a change set; reorder Resources so that template order is safe.
 
     moto's ExecuteChangeSet (cloudformation/models.py execute_change_set -> ChangeSet.apply -> ResourceMap.update,
@@ -522,12 +541,14 @@ def _order_by_dependencies(template: dict[str, Any]) -> dict[str, list[str]]:
     Resources object, so a dependency-ordered copy deploys the same stack.
 
     Returns {dependent: [DependsOn targets moto would have created after it]}; rewrites only when that is not empty.
+    `extra` adds ordering edges of the same kind ({dependent: [what must be created before it]}).
     """
     resources = template.get("Resources") or {}
     names = set(resources)
     refs = {k: _references({a: b for a, b in v.items() if a not in ("DependsOn", "Metadata")}, names) - {k}
             for k, v in resources.items()}
-    deps = {k: [d for d in _depends_on(v) if d in names and d != k] for k, v in resources.items()}
+    deps = {k: [d for d in _depends_on(v) + list((extra or {}).get(k, ())) if d in names and d != k]
+            for k, v in resources.items()}
 
     # The order moto would create them in: template order, each resource's Ref/GetAtt targets first (lazily).
     moto_order: dict[str, int] = {}
@@ -563,6 +584,142 @@ def _order_by_dependencies(template: dict[str, Any]) -> dict[str, list[str]]:
     return violations
 
 
+def _lambda_log_group_edges(template: dict[str, Any]) -> dict[str, list[str]]:
+    """{custom resource: [AWS::Logs::LogGroup named /aws/lambda/<its ServiceToken function>]}.
+
+    Creating a custom resource makes moto invoke its ServiceToken function in a thread (cloudformation/custom_model.py)
+    while the change set goes on; the invoke first creates the function's log group /aws/lambda/<name>
+    (awslambda/models.py _invoke_lambda -> ensure_log_group), then fails without Docker. A LogGroup resource for that
+    name after the custom resource in the template (CDK's @aws-cdk/aws-lambda:useCdkManagedLogGroup puts the
+    BucketDeployment handler's there) then fails with ResourceAlreadyExistsException whenever the thread gets there
+    first (always, for the training stack), which moto returns as JSON to the XML ExecuteChangeSet call (the CLI's "XML
+    parse error"; the stack stays REVIEW_IN_PROGRESS). Created first, the log group is simply reused by the invoke.
+    CloudFormation creates the two in parallel once the function exists (the same race, rarely lost: aws-cdk#34612).
+    """
+    resources = template.get("Resources") or {}
+    functions = {k for k, v in resources.items() if v.get("Type") == "AWS::Lambda::Function"}
+    log_groups: dict[str, list[str]] = {}
+    for k, v in resources.items():
+        if v.get("Type") != "AWS::Logs::LogGroup":
+            continue
+        name = (v.get("Properties") or {}).get("LogGroupName")
+        fn = None
+        if isinstance(name, dict) and "Fn::Join" in name:
+            sep, parts = (name["Fn::Join"] + [None, None])[:2]
+            if sep == "" and isinstance(parts, list) and len(parts) == 2 and parts[0] == "/aws/lambda/" \
+                    and isinstance(parts[1], dict) and set(parts[1]) == {"Ref"}:
+                fn = parts[1]["Ref"]
+        elif isinstance(name, dict) and isinstance(name.get("Fn::Sub"), str):
+            m = re.fullmatch(r"/aws/lambda/\$\{([^}!.]+)\}", name["Fn::Sub"])
+            fn = m.group(1) if m else None
+        if fn in functions:
+            log_groups.setdefault(fn, []).append(k)
+    edges: dict[str, list[str]] = {}
+    for k, v in resources.items():
+        rtype = str(v.get("Type", ""))
+        if not (rtype.startswith("Custom::") or rtype == "AWS::CloudFormation::CustomResource"):
+            continue
+        token = (v.get("Properties") or {}).get("ServiceToken")
+        for fn in sorted(_references(token, functions)):
+            edges.setdefault(k, []).extend(log_groups.get(fn, []))
+    return {k: v for k, v in edges.items() if v}
+
+
+def _order_lambda_log_groups(template: dict[str, Any]) -> dict[str, list[str]]:
+    """Moves each function's log group ahead of the custom resources that invoke the function (see
+    _lambda_log_group_edges); template order only. Returns {custom resource: [log groups moved ahead of it]}."""
+    edges = _lambda_log_group_edges(template)
+    if not edges:
+        return {}
+    moved = _order_by_dependencies(template, extra=edges)
+    return {k: [d for d in v if d in edges.get(k, ())] for k, v in moved.items() if set(v) & set(edges.get(k, ()))}
+
+
+# Fn::GetStackOutput, CDK's "weak" cross-stack reference (@aws-cdk/core:defaultCrossStackReferences = weak), reads an
+# Output of another stack at deploy time. moto 5.2.5 does not implement it: clean_json passes the intrinsic through, so
+# the consumer is deployed with {"Fn::GetStackOutput": ...} objects as values (an IAM policy holding one fails with
+# MalformedPolicyDocument; elsewhere they are stored silently). Nor is Fn::ImportValue an alternative: ExecuteChangeSet
+# never evaluates a stack's Outputs, so a stack created from a change set has no Outputs and no Exports. The rehearsal
+# therefore deploys consumers after their producers (waves), has moto evaluate the producers' Outputs (UpdateStack with
+# UsePreviousTemplate: same template, no resource changes), and writes the values into the consumers' templates.
+
+
+def _stack_output_reads(node: Any) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+
+    def visit(n: Any) -> None:
+        if isinstance(n, dict):
+            if len(n) == 1 and isinstance(n.get("Fn::GetStackOutput"), dict):
+                found.append(n["Fn::GetStackOutput"])
+                return
+            for v in n.values():
+                visit(v)
+        elif isinstance(n, list):
+            for v in n:
+                visit(v)
+
+    visit(node)
+    return found
+
+
+def _same_environment(read: dict[str, Any]) -> bool:
+    region = read.get("Region", {"Ref": "AWS::Region"})
+    return "RoleArn" not in read and region in ({"Ref": "AWS::Region"}, REGION) and isinstance(read.get("StackName"),
+                                                                                               str)
+
+
+def stack_output_producers(template: dict[str, Any], stack_names: set[str]) -> set[str]:
+    """Stacks of the assembly whose Outputs `template` reads with Fn::GetStackOutput (same account and region)."""
+    reads = _stack_output_reads({k: template.get(k) for k in ("Resources", "Outputs", "Conditions")})
+    return {r["StackName"] for r in reads if _same_environment(r) and r["StackName"] in stack_names}
+
+
+def resolve_stack_outputs(template: dict[str, Any], values: dict[str, dict[str, str]]) -> dict[str, list[str]]:
+    """Replaces each same-environment Fn::GetStackOutput of a stack in `values` ({stack: {output: value}}) by the
+    value. Returns {logical id (resource, or Outputs.<key>): ["<stack>.<output>", ...]}; raises StepFailed for an output
+    the producer does not have."""
+    replaced: dict[str, list[str]] = {}
+    missing: list[str] = []
+
+    def visit(n: Any, owner: str) -> Any:
+        if isinstance(n, dict):
+            read = n.get("Fn::GetStackOutput") if len(n) == 1 else None
+            if isinstance(read, dict) and _same_environment(read) and read["StackName"] in values:
+                key = f"{read['StackName']}.{read.get('OutputName')}"
+                if read.get("OutputName") not in values[read["StackName"]]:
+                    missing.append(f"{owner} reads {key}")
+                    return n
+                replaced.setdefault(owner, []).append(key)
+                return values[read["StackName"]][read["OutputName"]]
+            return {k: visit(v, owner) for k, v in n.items()}
+        if isinstance(n, list):
+            return [visit(v, owner) for v in n]
+        return n
+
+    for section, prefix in (("Resources", ""), ("Outputs", "Outputs."), ("Conditions", "Conditions.")):
+        if isinstance(template.get(section), dict):
+            template[section] = {k: visit(v, prefix + k) for k, v in template[section].items()}
+    if missing:
+        raise StepFailed("Fn::GetStackOutput reads an output the emulator does not hold:\n  " + "\n  ".join(missing))
+    return replaced
+
+
+def deployment_waves(assembly: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Stacks grouped so that every stack comes after the stacks whose Outputs it reads with Fn::GetStackOutput."""
+    names = {st["stack_name"] for st in assembly}
+    producers = {st["stack_name"]: stack_output_producers(st["template"], names) - {st["stack_name"]}
+                 for st in assembly}
+    waves: list[list[dict[str, Any]]] = []
+    done: set[str] = set()
+    left = list(assembly)
+    while left:
+        wave = [st for st in left if producers[st["stack_name"]] <= done] or left  # a cycle: CloudFormation's problem
+        waves.append(wave)
+        done |= {st["stack_name"] for st in wave}
+        left = [st for st in left if st not in wave]
+    return waves
+
+
 def adapt_templates_for_moto(out_dir: Path) -> list[dict[str, Any]]:
     changes: list[dict[str, Any]] = []
 
@@ -584,11 +741,14 @@ def adapt_templates_for_moto(out_dir: Path) -> list[dict[str, Any]]:
                                                 "type": rtype, "change": change, "why": why})
                 for target, n in _replace_skipped_arns(template).items():
                     touched = True
+                    what = [f"{n['Arn']} Fn::GetAtt {target}.Arn"] if n["Arn"] else []
+                    what += [f"{n['Ref']} Ref"] if n["Ref"] else []
                     changes.append({
                         "stack": props.get("stackName") or art_id, "logical_id": target,
                         "type": template["Resources"][target]["Type"],
-                        "change": f"{n} Fn::GetAtt {target}.Arn replaced by the ARN it would have",
-                        "why": "moto's CloudFormation does not create this type and rejects GetAtt on it"})
+                        "change": " and ".join(what) + " replaced by the ARN/name it would have",
+                        "why": "moto's CloudFormation does not create this type: it rejects GetAtt on it and resolves "
+                               "a Ref to it to nothing"})
                 for dependent, targets in _order_by_dependencies(template).items():
                     touched = True
                     changes.append({
@@ -599,6 +759,17 @@ def adapt_templates_for_moto(out_dir: Path) -> list[dict[str, Any]]:
                         "depends_on": targets,
                         "why": "moto 5.2.5 ignores DependsOn when executing a change set and creates resources in "
                                "template order; CloudFormation ignores that order"})
+                for invoker, groups in _order_lambda_log_groups(template).items():
+                    touched = True
+                    changes.append({
+                        "stack": props.get("stackName") or art_id, "logical_id": invoker,
+                        "type": template["Resources"][invoker]["Type"],
+                        "change": f"{len(groups)} log group(s) of its handler function moved ahead of it in Resources "
+                                  "(template order only)",
+                        "depends_on": groups,
+                        "why": "moto invokes a custom resource's function while executing the change set, and its "
+                               "invoke creates the function's /aws/lambda/ log group, so the LogGroup resource for it, "
+                               "created later in template order, fails with ResourceAlreadyExistsException"})
                 if touched:
                     path.write_text(json.dumps(template, indent=1))
             elif art.get("type") == "cdk:cloud-assembly":
@@ -992,6 +1163,20 @@ def _batch_cleanup(ctx: SmokeContext) -> None:
         ctx.client("s3").delete_object(Bucket=ctx.scratch["bucket"], Key=ctx.scratch["key"])
 
 
+def _neo_event(ctx: SmokeContext) -> dict[str, Any]:
+    prefix = ctx.environment.get("INPUT_PREFIX", "neo/input/")
+    return {"key": f"{prefix}rehearsal/model.tar.gz", "version_id": uuid.uuid4().hex}
+
+
+def _neo_check(ctx: SmokeContext, result: Any) -> list[str]:
+    if not isinstance(result, dict) or result.get("status") not in ("created", "already_started"):
+        return [f"expected status 'created', got {result!r}"]
+    job = result.get("job_name")
+    jobs = {j["CompilationJobName"] for j in ctx.client("sagemaker").list_compilation_jobs()["CompilationJobSummaries"]}
+    ctx.scratch["note"] = f"compilation job {job}"
+    return [] if job in jobs else [f"compilation job {job!r} was not created"]
+
+
 # The smoke table, keyed by handler module name (the part of Handler before the last dot).
 # Add an entry here, or pass --smoke-events FILE with {"<module>": {"event": {...}, "expect_status": 200}}.
 SMOKE_CASES: dict[str, SmokeCase] = {
@@ -1011,6 +1196,11 @@ SMOKE_CASES: dict[str, SmokeCase] = {
         prepare=_batch_prepare,
         check=_batch_check,
         cleanup=_batch_cleanup,
+    ),
+    "neo_compile": SmokeCase(
+        description="on-demand start for an artifact key under the input prefix; expects a new compilation job",
+        event=_neo_event,
+        check=_neo_check,
     ),
 }
 
@@ -1292,8 +1482,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="cdk diff --method (default template: moto 5.2.5's DeleteChangeSet answers HTTP 500 for an "
                         "unknown change set, so the change-set methods spend ~45 s in retries, then fall back)")
     p.add_argument("--no-workarounds", action="store_true",
-                   help="deploy the synthesized templates unchanged (see MOTO_WORKAROUNDS, MOTO_SKIPPED_ARN_TYPES and "
-                        "_order_by_dependencies for what is otherwise adapted)")
+                   help="deploy the synthesized templates unchanged, in one `cdk deploy --all` (see MOTO_WORKAROUNDS, "
+                        "MOTO_SKIPPED_ARN_TYPES, _order_by_dependencies, _lambda_log_group_edges and deployment_waves "
+                        "for what is otherwise adapted)")
     p.add_argument("--cdk", default=None, help="CDK CLI command (default: <repo>/node_modules/.bin/cdk)")
     p.add_argument("--timeout", type=float, default=900, help="seconds allowed per CLI step")
     p.add_argument("-v", "--verbose", action="store_true", help="stream the CLI output")
@@ -1397,18 +1588,91 @@ def main(argv: list[str] | None = None) -> int:
         report.adapted_for_moto = [] if args.no_workarounds else adapt_templates_for_moto(out_dir)
         groups: dict[tuple[str, str], list[str]] = {}
         for c in report.adapted_for_moto:
-            kind = re.sub(r"^\d+ |\S+\.Arn", lambda m: "" if m.group(0)[0].isdigit() else "<id>.Arn", c["change"])
+            kind = re.sub(r"^\d+ |(?<= and )\d+ |\S+\.Arn", lambda m: "" if m.group(0)[0].isdigit() else "<id>.Arn",
+                          c["change"])
             groups.setdefault((c["type"], kind), []).append(c["logical_id"])
         for (rtype, kind), ids in groups.items():
             say(f"   ADAPTED FOR MOTO: {len(ids)} {rtype} ({kind}; --no-workarounds to disable): {', '.join(ids)}")
         assembly = read_assembly(out_dir)
         say(f"   stacks in the app: {', '.join(s['stack_name'] for s in assembly) or '(none)'}")
 
+    def stack_outputs(name: str) -> dict[str, str]:
+        """The Outputs moto holds for a deployed stack, evaluated first if its change set left them out."""
+        cfn = clients(moto)("cloudformation")
+        desc = cfn.describe_stacks(StackName=name)["Stacks"][0]
+        template_outputs = next((st["template"].get("Outputs") or {} for st in assembly if st["stack_name"] == name),
+                                {})
+        if template_outputs and not desc.get("Outputs"):
+            before = {r["LogicalResourceId"]: r.get("PhysicalResourceId")
+                      for p in cfn.get_paginator("list_stack_resources").paginate(StackName=name)
+                      for r in p["StackResourceSummaries"] if r.get("LogicalResourceId")}
+            cfn.update_stack(StackName=name, UsePreviousTemplate=True,
+                             Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"])
+            after = {r["LogicalResourceId"]: r.get("PhysicalResourceId")
+                     for p in cfn.get_paginator("list_stack_resources").paginate(StackName=name)
+                     for r in p["StackResourceSummaries"] if r.get("LogicalResourceId")}
+            if after != before:
+                raise StepFailed(f"evaluating the Outputs of {name} (UpdateStack, previous template) changed its "
+                                 "resources in the emulator")
+            desc = cfn.describe_stacks(StackName=name)["Stacks"][0]
+            change = {"stack": name, "logical_id": "-", "type": "Outputs",
+                      "change": f"{len(desc.get('Outputs') or [])} Outputs evaluated by an UpdateStack with the "
+                                "template it was deployed with (no resource changes; status now UPDATE_COMPLETE)",
+                      "why": "moto 5.2.5's ExecuteChangeSet never evaluates Outputs, and another stack reads them"}
+            report.adapted_for_moto.append(change)
+            say(f"   ADAPTED FOR MOTO: {name}: {change['change']} ({change['why']})")
+        return {o["OutputKey"]: o.get("OutputValue") for o in desc.get("Outputs") or []}
+
+    def deploy_wave(wave: list[dict[str, Any]], index: int, total: int) -> tuple[int, str]:
+        names = {st["stack_name"] for st in assembly}
+        values: dict[str, dict[str, str]] = {}
+        for st in wave:
+            for producer in sorted(stack_output_producers(st["template"], names)):
+                if producer not in values:
+                    values[producer] = stack_outputs(producer)
+            if not values:
+                continue
+            path = out_dir / st["template_file"]
+            template = json.loads(path.read_text())
+            replaced = resolve_stack_outputs(template, values)
+            if replaced:
+                path.write_text(json.dumps(template, indent=1))
+                st["template"] = template
+            for owner, keys in replaced.items():
+                rtype = (template.get("Resources", {}).get(owner) or {}).get("Type", owner.split(".")[0])
+                report.adapted_for_moto.append({
+                    "stack": st["stack_name"], "logical_id": owner, "type": rtype,
+                    "change": f"{len(keys)} Fn::GetStackOutput read(s) replaced by the value the emulator holds",
+                    "outputs": sorted(set(keys)),
+                    "why": "moto 5.2.5 does not implement Fn::GetStackOutput (CDK weak cross-stack references) and "
+                           "would deploy the intrinsic unresolved"})
+            if replaced:
+                say(f"   ADAPTED FOR MOTO: {st['stack_name']}: {sum(map(len, replaced.values()))} Fn::GetStackOutput "
+                    f"read(s) in {len(replaced)} resource(s)/output(s) replaced by the values of "
+                    f"{', '.join(sorted({k.split('.')[0] for v in replaced.values() for k in v}))} "
+                    "(--no-workarounds to disable)")
+        say(f"   wave {index}/{total}: {', '.join(st['stack_name'] for st in wave)}")
+        return cli("deploy" if total == 1 else f"deploy-{index}",
+                   ["deploy", *[st["display"] for st in wave], "--exclusively", "--require-approval", "never",
+                    "--app", str(out_dir)], app_dir)
+
     def deploy() -> None:
         nonlocal deployed_attempted
         deployed_attempted = True
         offset = moto.log_offset()
-        rc, out = cli("deploy", ["deploy", "--all", "--require-approval", "never", "--app", str(out_dir)], app_dir)
+        waves = [] if args.no_workarounds else deployment_waves(assembly)
+        if len(waves) > 1:
+            say(f"   ADAPTED FOR MOTO: deployed in {len(waves)} waves, each after the stacks whose Outputs it reads "
+                "with Fn::GetStackOutput, whose values are written into its template (--no-workarounds to disable)")
+            rc, out = 0, ""
+            for i, wave in enumerate(waves, 1):
+                rc, out_i = deploy_wave(wave, i, len(waves))
+                out += out_i
+                if rc != 0:
+                    break
+        else:
+            rc, out = cli("deploy", ["deploy", "--all", "--require-approval", "never", "--app", str(out_dir)],
+                          app_dir)
         report.emulator_errors = moto.errors_since(offset)
         if rc != 0:
             hint = ""

@@ -7,6 +7,7 @@ import aws_cdk as cdk
 from .config import AppConfig
 from .elastic_stack import ElasticInferenceStack
 from .inference_stack import InferenceStack
+from .neo_stack import NeoStack
 from .training_stack import TrainingStack
 
 
@@ -33,6 +34,12 @@ def build_app(app: cdk.App, config: AppConfig | None = None) -> dict[str, cdk.St
         config=config,
         inference=inference,
         description="sagemaker-cdk reference app: XGBoost training, tuning and rollout workflows",
+    )
+    stacks["neo"] = NeoStack(
+        app,
+        f"{config.stack_prefix}Neo",
+        config=config,
+        description="sagemaker-cdk reference app: the sample XGBoost model compiled by SageMaker Neo for ml_c5",
     )
     cdk.Tags.of(app).add("project", "sagemaker-cdk")
     return stacks

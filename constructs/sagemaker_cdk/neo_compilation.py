@@ -729,12 +729,20 @@ class NeoCompilation(Construct):
                         "cannot be known; creation is further limited to the network's own subnets and security "
                         "group.",
                     )
-        acknowledge(
-            self.function,
-            "Serverless-LambdaDLQ",
-            "The function is only invoked synchronously by the state machine, whose catch handler notifies the "
-            "failure topic; there are no asynchronous invocations to dead-letter.",
-        )
+        for finding in ("Serverless-LambdaDLQ", "HIPAA.Security-LambdaDLQ", "NIST.800.53.R5-LambdaDLQ"):
+            acknowledge(
+                self.function,
+                finding,
+                "The function is only invoked synchronously by the state machine, whose catch handler notifies the "
+                "failure topic; there are no asynchronous invocations to dead-letter.",
+            )
+        for finding in ("HIPAA.Security-LambdaInsideVPC", "NIST.800.53.R5-LambdaInsideVPC"):
+            acknowledge(
+                self.function,
+                finding,
+                "The function only calls the SageMaker API to start a compilation and holds no data; a VPC "
+                "placement would need a SageMaker API interface endpoint without narrowing what it can reach.",
+            )
         if self.dead_letter_queue is not None:
             acknowledge(
                 self.dead_letter_queue,

@@ -55,7 +55,21 @@ class TrainingData(Construct):
             prune=False,
             retain_on_delete=True,
         )
+        self._wait_for_handler_log_group(Stack.of(self))
         self._acknowledge(Stack.of(self), bucket)
+
+    def _wait_for_handler_log_group(self, stack: Stack) -> None:
+        """Create the handler's /aws/lambda/<fn> log group before the copy runs.
+
+        aws-cdk-lib declares that log group (@aws-cdk/aws-lambda:useCdkManagedLogGroup) with no ordering against the
+        custom resource that invokes the handler; when the invocation wins, Lambda creates the group first and
+        CloudFormation then fails with "log group already exists" (aws/aws-cdk#34612).
+        """
+        handler = next((c for c in stack.node.children if c.node.id.startswith("Custom::CDKBucketDeployment")), None)
+        log_group = handler.node.try_find_child("LogGroup") if handler is not None else None
+        custom_resource = self.deployment.node.try_find_child("CustomResource")
+        if log_group is not None and custom_resource is not None:
+            custom_resource.node.add_dependency(log_group)
 
     def _acknowledge(self, stack: Stack, bucket: ArtifactBucket) -> None:
         handler = next(

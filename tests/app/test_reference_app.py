@@ -31,6 +31,11 @@ _ROLES_WITH_INLINE_POLICIES = (
     "SageMakerCdkTraining/Training/Role",
     "SageMakerCdkTraining/Training/WorkflowRole",
     "SageMakerCdkTraining/Tuning/WorkflowRole",
+    "SageMakerCdkNeo/Compilation/CompilationRole",
+    "SageMakerCdkNeo/Compilation/FunctionRole",
+    "SageMakerCdkNeo/Compilation/ModelRole",
+    "SageMakerCdkNeo/Compilation/StateMachine/EventsRole",
+    "SageMakerCdkNeo/Compilation/WorkflowRole",
 )
 _BUCKETS = (
     "SageMakerCdkInference/Artifacts/Resource/Resource",
@@ -39,6 +44,8 @@ _BUCKETS = (
     "SageMakerCdkElastic/AsyncArtifacts/AccessLogs/Resource",
     "SageMakerCdkTraining/TrainingArtifacts/Resource/Resource",
     "SageMakerCdkTraining/TrainingArtifacts/AccessLogs/Resource",
+    "SageMakerCdkNeo/NeoArtifacts/Resource/Resource",
+    "SageMakerCdkNeo/NeoArtifacts/AccessLogs/Resource",
 )
 KNOWN_REPORTED_FINDINGS = {
     (pack, rule, path)
