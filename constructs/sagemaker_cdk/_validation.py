@@ -128,3 +128,30 @@ def nag_resource(scope: Any, value: Any) -> str:
         return str(node)
 
     return render(Stack.of(scope).resolve(value))
+
+
+# An S3 key prefix the constructs accept for input/output folders: no leading '/', ends with '/'.
+KEY_PREFIX_PATTERN = re.compile(r"^[A-Za-z0-9._-][A-Za-z0-9._/-]*/$")
+
+
+def io_prefixes(errors: PropErrors, input_prefix: Any, output_prefix: Any, *, example: str, loop: str) -> None:
+    """Check an input and an output key prefix, and that they do not overlap (which would feed outputs back in).
+
+    example: the family of the examples in messages, e.g. "batch" gives 'batch/input/' and 'batch/output/'.
+    loop: what an overlap would cause, e.g. "results written under the output prefix would start new jobs".
+    """
+    valid = True
+    for name, value in (("input_prefix", input_prefix), ("output_prefix", output_prefix)):
+        if is_token(value) or not errors.expect_type(name, value, str, f"a key prefix such as '{example}/input/'"):
+            valid = False
+        elif not KEY_PREFIX_PATTERN.match(value) or "//" in value:
+            valid = False
+            errors.add(
+                f"{name} ({value!r}) must be a non-empty key prefix of letters, digits, '.', '_', '-' and '/', "
+                f"without a leading '/' and ending with '/': e.g. '{example}/{name.split('_')[0]}/'"
+            )
+    if valid and (input_prefix.startswith(output_prefix) or output_prefix.startswith(input_prefix)):
+        errors.add(
+            f"input_prefix ({input_prefix!r}) and output_prefix ({output_prefix!r}) overlap: {loop}; use sibling "
+            f"prefixes such as '{example}/input/' and '{example}/output/'"
+        )

@@ -53,7 +53,7 @@ from aws_cdk import (
 from constructs import Construct
 
 from ._functions import project_function
-from ._validation import PropErrors, acknowledge, is_token, nag_resource, one_of
+from ._validation import PropErrors, acknowledge, io_prefixes, is_token, nag_resource, one_of
 from .artifact_bucket import ArtifactBucket
 from .model import Model
 
@@ -63,7 +63,6 @@ JOIN_SOURCES = ("Input", "None")
 FINAL_STATES = ("Completed", "Failed", "Stopped")
 MAX_JOB_NAME_PREFIX = 24  # leaves room in SageMaker's 63 characters for a readable part and a 20-hex digest
 
-_PREFIX = re.compile(r"^[A-Za-z0-9._-][A-Za-z0-9._/-]*/$")
 _JOB_PREFIX = re.compile(r"^[a-z0-9](-?[a-z0-9])*$")
 _INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9]+\.[a-z0-9]+$")
 _MEDIA_TYPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*(\s*;.*)?$")
@@ -465,27 +464,10 @@ def _validate(scope: Construct, **props: Any) -> None:
     errors.expect_type("model", p["model"], Model, "a sagemaker_cdk.Model")
     errors.expect_type("bucket", p["bucket"], ArtifactBucket, "a sagemaker_cdk.ArtifactBucket (EventBridge-capable)")
 
-    prefixes_ok = True
-    for name in ("input_prefix", "output_prefix"):
-        value = p[name]
-        if is_token(value):
-            prefixes_ok = False
-            continue
-        if not errors.expect_type(name, value, str, "a string key prefix such as 'batch/input/'"):
-            prefixes_ok = False
-        elif not _PREFIX.match(value) or "//" in value:
-            prefixes_ok = False
-            errors.add(
-                f"{name} ({value!r}) must be a non-empty key prefix of letters, digits, '.', '_', '-' and '/', "
-                "without a leading '/' and ending with '/': e.g. 'batch/input/'"
-            )
-    if prefixes_ok:
-        inp, out = p["input_prefix"], p["output_prefix"]
-        if inp.startswith(out) or out.startswith(inp):
-            errors.add(
-                f"input_prefix ({inp!r}) and output_prefix ({out!r}) overlap: results written under the output "
-                "prefix would start new jobs; use sibling prefixes such as 'batch/input/' and 'batch/output/'"
-            )
+    io_prefixes(
+        errors, p["input_prefix"], p["output_prefix"], example="batch",
+        loop="results written under the output prefix would start new jobs",
+    )
 
     if not is_token(p["instance_type"]) and errors.expect_type(
         "instance_type", p["instance_type"], str, "a SageMaker instance type string"

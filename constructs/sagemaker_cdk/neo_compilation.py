@@ -54,14 +54,13 @@ from constructs import Construct
 
 from . import _workflow, accelerators, image_registry
 from ._functions import project_function
-from ._validation import PropErrors, acknowledge, is_token, nag_resource
+from ._validation import PropErrors, acknowledge, io_prefixes, is_token, nag_resource
 from .artifact_bucket import ArtifactBucket
 from .batch_transform import MAX_JOB_NAME_PREFIX, default_job_name_prefix
 from .container_image import ContainerImage, registry_image
 from .network import ModelNetwork
 
 
-_PREFIX = re.compile(r"^[A-Za-z0-9._-][A-Za-z0-9._/-]*/$")
 _JOB_PREFIX = re.compile(r"^[a-z0-9](-?[a-z0-9])*$")
 _INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9-]+\.[a-z0-9-]+$")
 MAX_DATA_INPUT_CONFIG = 16384  # DataInputConfig's maximum length in botocore's model
@@ -907,24 +906,10 @@ def _validate(errors: PropErrors, **p: Any) -> dict[str, Any]:
         errors, "compiler_options", p["compiler_options"], MAX_COMPILER_OPTIONS, "'{\"dtype\": \"float32\"}'"
     )
 
-    prefixes_ok = True
-    for name in ("input_prefix", "output_prefix"):
-        value = p[name]
-        if is_token(value) or not errors.expect_type(name, value, str, "a key prefix such as 'neo/input/'"):
-            prefixes_ok = False
-        elif not _PREFIX.match(value) or "//" in value:
-            prefixes_ok = False
-            errors.add(
-                f"{name} ({value!r}) must be a non-empty key prefix of letters, digits, '.', '_', '-' and '/', "
-                "without a leading '/' and ending with '/': e.g. 'neo/input/'"
-            )
-    if prefixes_ok:
-        inp, out_prefix = p["input_prefix"], p["output_prefix"]
-        if inp.startswith(out_prefix) or out_prefix.startswith(inp):
-            errors.add(
-                f"input_prefix ({inp!r}) and output_prefix ({out_prefix!r}) overlap: compiled artifacts would start "
-                "new compilations; use sibling prefixes such as 'neo/input/' and 'neo/output/'"
-            )
+    io_prefixes(
+        errors, p["input_prefix"], p["output_prefix"], example="neo",
+        loop="compiled artifacts would start new compilations",
+    )
 
     for name, low, high in (("max_runtime", 1, MAX_RUNTIME_LIMIT.to_seconds()), ("poll_interval", 5, 3600)):
         value = p[name]
