@@ -21,8 +21,11 @@ Cost: API Gateway REST requests ($3.50 per million in us-east-1), Lambda duratio
 whole model latency), CloudWatch Logs ingestion and storage (one access-log line and one function log line per
 request), X-Ray traces beyond the free tier. Reserved concurrency costs nothing but caps the function for the account.
 
-Prerequisite for execution logs: API Gateway's account-level CloudWatch Logs role must be set once per account and
-region (the project turns off CDK's automatic role, `@aws-cdk/aws-apigateway:disableCloudWatchRole`).
+Logging needs API Gateway's account-level CloudWatch Logs role (set once per account and region; without it the
+stage fails to deploy with "CloudWatch Logs role ARN must be set in account settings"). By default the construct
+sets it (`set_account_logging_role=True`): one retained, least-privilege role per stack and an
+AWS::ApiGateway::Account resource, instead of CDK's automatic role with a managed policy (the project turns that off,
+`@aws-cdk/aws-apigateway:disableCloudWatchRole`). Pass False where the account setting is managed elsewhere.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal, Protocol, Sequence, runtime_checkable
 
-from aws_cdk import Acknowledgment, Annotations, Duration, Stack, Validations
+from aws_cdk import Acknowledgment, Annotations, ArnFormat, Duration, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cognito as cognito
@@ -42,7 +45,7 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from ._functions import project_function
-from ._validation import PropErrors, acknowledge, is_token
+from ._validation import PropErrors, acknowledge, is_token, nag_resource
 
 STAGE_NAME = "prod"
 API_GATEWAY_DEFAULT_TIMEOUT = Duration.seconds(29)
@@ -99,6 +102,8 @@ class InvocationApi(Construct):
         encryption_key: KMS key for both log groups. Default: a new key with rotation enabled. The key's policy
             must allow the CloudWatch Logs service principal of the region; a key defined in the same app is
             granted that here.
+        set_account_logging_role: set API Gateway's account-level CloudWatch Logs role, which access and execution
+            logging need (see the module docstring). Default: True.
         sync_route: add `POST /invocations` (InvokeEndpoint). Default: True. Set False in front of an asynchronous
             endpoint, which answers only InvokeEndpointAsync (needs async_input_bucket).
     """
@@ -123,6 +128,7 @@ class InvocationApi(Construct):
         waf_web_acl_arn: str | None = None,
         encryption_key: kms.IKey | None = None,
         sync_route: bool = True,
+        set_account_logging_role: bool = True,
     ) -> None:
         super().__init__(scope, id)
         if not sync_route and async_input_bucket is None:
@@ -265,6 +271,10 @@ class InvocationApi(Construct):
             ),
         )
         self.stage = self.api.deployment_stage
+        self.account_logging: apigw.CfnAccount | None = None
+        if set_account_logging_role:
+            self.account_logging = account_logging_role(self)
+            self.stage.node.add_dependency(self.account_logging)
         self.validator = self.api.add_request_validator(
             "Validator", validate_request_body=True, validate_request_parameters=True
         )
@@ -621,3 +631,57 @@ def _validate(
             )
     errors.raise_if_any()
     return timeout_seconds
+
+
+ACCOUNT_LOGGING_ID = "ApiGatewayAccountLogging"
+
+
+def account_logging_role(scope: Construct) -> apigw.CfnAccount:
+    """The stack's AWS::ApiGateway::Account with a least-privilege CloudWatch Logs role (created once per stack).
+
+    The role is retained on stack deletion: the account setting outlives the stack and other APIs keep logging.
+    """
+    stack = Stack.of(scope)
+    existing = stack.node.try_find_child(ACCOUNT_LOGGING_ID)
+    if existing is not None:
+        return existing.node.find_child("Account")  # type: ignore[return-value]
+    holder = Construct(stack, ACCOUNT_LOGGING_ID)
+    log_groups = stack.format_arn(
+        service="logs", resource="log-group", resource_name="*", arn_format=ArnFormat.COLON_RESOURCE_NAME
+    )
+    # The policy is part of the role resource (not a separate AWS::IAM::Policy), so retaining the role keeps it.
+    role = iam.Role(
+        holder,
+        "Role",
+        assumed_by=iam.ServicePrincipal("apigateway.amazonaws.com"),
+        description="API Gateway account-level role: writes access and execution logs to CloudWatch Logs",
+        inline_policies={
+            "CloudWatchLogs": iam.PolicyDocument(
+                statements=[
+                    iam.PolicyStatement(
+                        actions=[
+                            "logs:CreateLogGroup",
+                            "logs:CreateLogStream",
+                            "logs:DescribeLogGroups",
+                            "logs:DescribeLogStreams",
+                            "logs:PutLogEvents",
+                            "logs:GetLogEvents",
+                            "logs:FilterLogEvents",
+                        ],
+                        resources=[log_groups],
+                    )
+                ]
+            )
+        },
+    )
+    role.apply_removal_policy(RemovalPolicy.RETAIN)
+    acknowledge(
+        role,
+        f"AwsSolutions-IAM5[Resource::{nag_resource(stack, log_groups)}]",
+        "API Gateway writes execution logs to log groups it names after each API and stage "
+        "(API-Gateway-Execution-Logs_<id>/<stage>), across every API of the account and region.",
+    )
+    account = apigw.CfnAccount(holder, "Account", cloud_watch_role_arn=role.role_arn)
+    account.node.add_dependency(role)
+    return account
+

@@ -447,3 +447,23 @@ def test_async_only_api_has_no_sync_route_and_no_invoke_endpoint() -> None:
     assert "sagemaker:InvokeEndpointAsync" in policies and "'sagemaker:InvokeEndpoint'" not in policies
     with pytest.raises(ValueError, match=r"sync_route \(False\) without async_input_bucket leaves no route"):
         InvocationApi(stack, "None", endpoint=StubEndpoint(), sync_route=False)
+
+
+def test_sets_the_account_logging_role_once_per_stack_and_retains_it() -> None:
+    stack = cdk.Stack(support.new_app(), "Logging", env=ENV)
+    first = InvocationApi(stack, "One", endpoint=StubEndpoint())
+    second = InvocationApi(stack, "Two", endpoint=StubEndpoint())
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::ApiGateway::Account", 1)
+    assert first.account_logging is second.account_logging
+    [role] = [r for k, r in template.find_resources("AWS::IAM::Role").items() if k.startswith("ApiGatewayAccountLogging")]
+    assert role["DeletionPolicy"] == "Retain"
+    assert role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"][0]["Resource"] == (
+        "arn:aws:logs:eu-west-1:123456789012:log-group:*"
+    )
+    stages = template.find_resources("AWS::ApiGateway::Stage")
+    account_id = next(iter(template.find_resources("AWS::ApiGateway::Account")))
+    assert all(account_id in stage.get("DependsOn", []) for stage in stages.values())
+    off = InvocationApi(cdk.Stack(support.new_app(), "Off", env=ENV), "Api", endpoint=StubEndpoint(),
+                        set_account_logging_role=False)
+    assert off.account_logging is None
