@@ -33,6 +33,7 @@ from constructs import Construct
 
 from . import _workflow
 from ._validation import NAME_PATTERN, NAME_RULE, PropErrors, acknowledge, is_token, nag_resource
+from .artifact_bucket import ArtifactBucket
 from .container_image import ContainerImage
 from .realtime_endpoint import _TRAFFIC_TYPES, RealtimeEndpoint
 from .training_job import TrainingJob
@@ -225,10 +226,26 @@ class RolloutPipeline(Construct):
                 variant["InitialInstanceCount"] = v.instance_count
                 if v.volume_size_gb is not None:
                     variant["VolumeSizeInGB"] = v.volume_size_gb
+                if v.accelerator_type is not None:
+                    variant["AcceleratorType"] = v.accelerator_type
             variants.append(variant)
         request: dict[str, Any] = {"EndpointConfigName.$": "$.names.config", "ProductionVariants": variants}
         if self.endpoint.config.kms_key_id is not None:
             request["KmsKeyId"] = self.endpoint.config.kms_key_id
+        capture = self.endpoint.config.data_capture_config
+        if capture is not None:  # the new config captures exactly as the endpoint's own does
+            header = capture.capture_content_type_header
+            request["DataCaptureConfig"] = {
+                "EnableCapture": True,
+                "InitialSamplingPercentage": capture.initial_sampling_percentage,
+                "DestinationS3Uri": capture.destination_s3_uri,
+                "KmsKeyId": capture.kms_key_id,
+                "CaptureOptions": [{"CaptureMode": o.capture_mode} for o in capture.capture_options],
+                "CaptureContentTypeHeader": {
+                    "CsvContentTypes": list(header.csv_content_types),
+                    "JsonContentTypes": list(header.json_content_types),
+                },
+            }
         return request
 
     def update_endpoint_request(self) -> dict[str, Any]:
@@ -423,6 +440,34 @@ class RolloutPipeline(Construct):
 
     def _grant_model_role(self) -> None:
         role = self.model_role
+        endpoint = self.endpoint
+        if endpoint.deployment.auto_rollback:
+            # The rolled-out config's models run the next blue/green update, which reads the rollback alarms.
+            role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=["cloudwatch:DescribeAlarms"],
+                    resources=[alarm.alarm_arn for alarm in endpoint.monitoring.rollback_alarms()],
+                )
+            )
+        capture = endpoint.data_capture
+        if capture is not None:
+            bucket = capture.bucket.bucket if isinstance(capture.bucket, ArtifactBucket) else capture.bucket
+            prefix = capture.prefix.rstrip("/")
+            role.add_to_policy(
+                iam.PolicyStatement(actions=["s3:PutObject"], resources=[bucket.arn_for_objects(f"{prefix}/*")])
+            )
+            for key in (endpoint.encryption_key, bucket.encryption_key):
+                if key is not None:
+                    role.add_to_policy(
+                        iam.PolicyStatement(actions=["kms:Encrypt", "kms:GenerateDataKey"], resources=[key.key_arn])
+                    )
+            _workflow.acknowledge_wildcard(
+                role,
+                bucket.bucket_arn,
+                f"/{prefix}/*",
+                "Captured requests are written under new, unpredictable keys; PutObject is limited to the "
+                "endpoint's data-capture prefix.",
+            )
         if self.training.network is not None:
             self.training.network.grant_network_interfaces(role)
             acknowledge(
@@ -549,9 +594,6 @@ class RolloutPipeline(Construct):
         if gate is not None and isinstance(job, TrainingJob) and gate.metric_name is None:
             errors.add("metric_gate.metric_name is required after a TrainingJob, e.g. MetricGate(0.9, "
                        "metric_name='validation:auc')")
-        if endpoint.config.data_capture_config is not None:
-            errors.add("the endpoint captures data, which RolloutPipeline does not mirror yet: drop data_capture or "
-                       "roll out another way")
         if prefix is not None and not is_token(prefix):
             if errors.expect_type("name_prefix", prefix, str, "a string"):
                 if len(prefix) > MAX_PREFIX or not NAME_PATTERN.match(prefix):

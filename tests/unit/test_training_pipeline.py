@@ -339,8 +339,33 @@ def test_rollout_rejects_unknown_variants_and_ungated_metric(stack: cdk.Stack) -
         RolloutPipeline(stack, "R3", job=job, endpoint=endpoint, name_prefix="x" * 27)
 
 
-def test_rollout_refuses_an_endpoint_with_data_capture(stack: cdk.Stack) -> None:
+def test_rollout_mirrors_data_capture_and_may_write_it(stack: cdk.Stack) -> None:
+    import botocore.session
+    from botocore.validate import ParamValidator
+
     bucket = ArtifactBucket(stack, "B")
-    endpoint = _endpoint(stack, data_capture=DataCapture(bucket=bucket))
-    with pytest.raises(ValueError, match=r"the endpoint captures data, which RolloutPipeline does not mirror yet"):
-        RolloutPipeline(stack, "R", job=_job(stack, bucket), endpoint=endpoint)
+    endpoint = _endpoint(stack, data_capture=DataCapture(bucket=bucket, sampling_percentage=15))
+    rollout = RolloutPipeline(stack, "R", job=_job(stack, bucket), endpoint=endpoint)
+    request = stack.resolve(rollout.create_endpoint_config_request())
+
+    def concrete(value: Any) -> Any:  # tokens -> sample strings, JSONPath fields -> their sample value
+        if isinstance(value, dict) and (set(value) & {"Fn::Join", "Fn::GetAtt", "Ref"}):
+            return "arn:aws:kms:us-east-1:123456789012:key/sample" if "Arn" in str(value) else "s3://b/data-capture"
+        if isinstance(value, dict):
+            return {k.removesuffix(".$"): ("sample-name" if k.endswith(".$") else concrete(v)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [concrete(v) for v in value]
+        return value
+
+    params = concrete(request)
+    capture = params["DataCaptureConfig"]
+    assert capture["InitialSamplingPercentage"] == 15
+    assert capture["CaptureOptions"] == [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}]
+    shape = botocore.session.get_session().get_service_model("sagemaker").operation_model(
+        "CreateEndpointConfig").input_shape
+    report = ParamValidator().validate(params, shape)
+    assert not report.has_errors(), report.generate_report()
+    statements = str(Template.from_stack(stack).find_resources("AWS::IAM::Policy"))
+    assert "data-capture/*" in statements and "cloudwatch:DescribeAlarms" in statements
+
+
