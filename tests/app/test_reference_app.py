@@ -115,9 +115,14 @@ def test_context_knobs_are_parsed_and_validated() -> None:
         AppConfig.from_context(cdk.App(context={"retain_data": "maybe"}).node)
 
 
-def test_context_reaches_the_template() -> None:
-    app = support.new_app(instance_type="ml.c5.large", alarm_email="ml@example.com", deployment_mode="linear")
+def test_context_reaches_the_template_and_every_knob_stays_nag_and_lint_clean() -> None:
+    app = support.new_app(instance_type="ml.c5.large", alarm_email="ml@example.com", deployment_mode="linear",
+                          data_capture_percent="20", interface_endpoints="false", retain_data="false")
     stacks = build_app(app)
-    template = app.synth().get_stack_by_name(stacks["inference"].stack_name).template
+    assembly = support.synth_nag_clean(app)
+    template = assembly.get_stack_by_name(stacks["inference"].stack_name).template
     text = str(template)
     assert "ml.c5.large" in text and "ml@example.com" in text and "'LINEAR'" in text
+    assert "'InitialSamplingPercentage': 20" in text and "InterfaceEndpoint" not in text
+    for stack in stacks.values():
+        assert support.lint(assembly.get_stack_by_name(stack.stack_name).template, stack.stack_name) == []
