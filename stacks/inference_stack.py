@@ -2,17 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import (
-    Acknowledgment,
-    CfnOutput,
-    Duration,
-    RemovalPolicy,
-    Stack,
-    Validations,
-    aws_sns as sns,
-    aws_sns_subscriptions as subscriptions,
-    aws_sqs as sqs,
-)
+from aws_cdk import CfnOutput, RemovalPolicy, Stack
 from constructs import Construct
 
 from sagemaker_cdk import (
@@ -28,6 +18,7 @@ from sagemaker_cdk import (
     ModelNetwork,
     RealtimeEndpoint,
     Variant,
+    subscribe_email,
 )
 
 from .config import ROOT, AppConfig
@@ -63,14 +54,14 @@ class InferenceStack(Stack):
             ),
         )
         if config.alarm_email:
-            subscribe_email(self, self.endpoint.alarm_topic, config.alarm_email)
+            subscribe_email(self.endpoint.alarm_topic, config.alarm_email)
         # HTTPS in front of the endpoint: IAM (SigV4) auth, throttling, JSON access logs, X-Ray.
         self.api = InvocationApi(self, "Api", endpoint=self.endpoint)
 
         # Offline: files uploaded under batch/input/ are scored by a transform job with the champion model.
         self.batch = BatchTransformPipeline(self, "BatchTransform", model=self.champion, bucket=self.bucket)
         if config.alarm_email:
-            subscribe_email(self, self.batch.topic, config.alarm_email)
+            subscribe_email(self.batch.topic, config.alarm_email)
 
         CfnOutput(self, "EndpointName", value=self.endpoint.endpoint_name)
         CfnOutput(self, "ArtifactBucketName", value=self.bucket.bucket_name)
@@ -79,25 +70,4 @@ class InferenceStack(Stack):
         CfnOutput(self, "BatchInputUri", value=self.batch.input_uri())
         CfnOutput(self, "BatchOutputUri", value=self.batch.output_uri())
         CfnOutput(self, "BatchNotificationTopicArn", value=self.batch.topic.topic_arn)
-
-
-def subscribe_email(stack: Stack, topic: sns.ITopic, address: str) -> None:
-    """Subscribe `address` to `topic`, with an encrypted, TLS-only dead-letter queue for undeliverable notices."""
-    dlq = stack.node.try_find_child("NotificationDeadLetters")
-    if not isinstance(dlq, sqs.Queue):
-        dlq = sqs.Queue(
-            stack,
-            "NotificationDeadLetters",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=Duration.days(14),
-        )
-        for finding in ("AwsSolutions-SQS3", "Serverless-SQSRedrivePolicy"):
-            Validations.of(dlq).acknowledge(
-                Acknowledgment(
-                    id=f"{finding.split('-')[0]}::{finding}",
-                    reason="This queue is itself the dead-letter queue of the e-mail subscriptions.",
-                )
-            )
-    topic.add_subscription(subscriptions.EmailSubscription(address, dead_letter_queue=dlq))
 

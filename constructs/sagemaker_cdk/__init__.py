@@ -48,6 +48,7 @@ _EXPORTS: dict[str, str] = {
     "TrainingData": "training_data",
     "TrainingJob": "training_job",
     "TuningJob": "tuning_job",
+    "subscribe_email": "notifications",
     "Variant": "endpoint_props",
     "VariantAutoScaling": "variant_autoscaling",
     "WarmStart": "tuning_job",
@@ -89,6 +90,7 @@ if TYPE_CHECKING:  # pragma: no cover - static analysers see the eager imports
     from .model_data import ModelData
     from .neo_compilation import NeoCompilation, NeoEndpoint, TargetPlatform
     from .network import ModelNetwork
+    from .notifications import subscribe_email
     from .realtime_endpoint import RealtimeEndpoint
     from .resource_budget import ResourceBudget
     from .rollout_pipeline import MetricGate, RolloutPipeline

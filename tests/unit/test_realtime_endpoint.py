@@ -366,3 +366,16 @@ def test_neo_inferentia_image_needs_an_inferentia_instance(stack: cdk.Stack) -> 
     cpu = Model(stack, "Cpu", image=ContainerImage.neo("xgboost", "ml_c5"),
                 model_data=ModelData.from_asset(support.MODEL_ARTIFACT))
     RealtimeEndpoint(stack, "C", variants=[Variant(model=cpu, instance_type="ml.c5.xlarge")])
+
+
+def test_subscribe_email_shares_one_encrypted_dead_letter_queue(stack: cdk.Stack) -> None:
+    from sagemaker_cdk import subscribe_email
+
+    endpoint = RealtimeEndpoint(stack, "E", variants=[Variant(model=xgboost_model(stack))])
+    queue = subscribe_email(endpoint.alarm_topic, "a@example.com")
+    assert subscribe_email(endpoint.alarm_topic, "b@example.com") is queue
+    t = Template.from_stack(stack)
+    t.resource_count_is("AWS::SQS::Queue", 1)
+    t.has_resource_properties("AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "a@example.com",
+                                                         "RedrivePolicy": Match.any_value()})
+    t.has_resource_properties("AWS::SQS::Queue", {"SqsManagedSseEnabled": True})
