@@ -33,7 +33,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal, Protocol, Sequence, runtime_checkable
 
-from aws_cdk import Acknowledgment, Annotations, ArnFormat, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import Annotations, ArnFormat, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cognito as cognito
@@ -429,34 +429,33 @@ class InvocationApi(Construct):
 
     def _acknowledge(self, authorization: str, *, waf: bool) -> None:
         """Acknowledge the cdk-nag findings this design accepts, each on the construct that raises it."""
-        ack = _acknowledger
-        ack(
+        acknowledge(
             self.role,
-            "AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+            "AwsSolutions-IAM5[Resource::*]",
             "X-Ray tracing (Tracing.ACTIVE) needs xray:PutTraceSegments and xray:PutTelemetryRecords, which support "
             "no resource-level permissions; every other statement of this role names one resource",
         )
         if self.async_input_bucket is not None:
-            rendered = _render_for_nag(self, self.async_input_bucket.arn_for_objects(f"{self.async_input_prefix}*"))
-            if rendered is not None:
-                ack(
-                    self.role,
-                    f"AwsSolutions::AwsSolutions-IAM5[Resource::{rendered}]",
-                    "s3:GetObject is limited to the async input prefix (async_input_prefix): callers may only name "
-                    "inputs under it, and the object keys are not known in advance",
-                )
-        ack(
-            self.function,
-            "Serverless::Serverless-LambdaDLQ",
-            "invoked synchronously by API Gateway only: the caller receives every failure as an HTTP error, so "
-            "there is no asynchronous event that a dead-letter queue could keep",
-        )
+            inputs = self.async_input_bucket.arn_for_objects(f"{self.async_input_prefix}*")
+            acknowledge(
+                self.role,
+                f"AwsSolutions-IAM5[Resource::{nag_resource(self, inputs)}]",
+                "s3:GetObject is limited to the async input prefix (async_input_prefix): callers may only name "
+                "inputs under it, and the object keys are not known in advance",
+            )
+        for finding in ("Serverless-LambdaDLQ", "HIPAA.Security-LambdaDLQ", "NIST.800.53.R5-LambdaDLQ"):
+            acknowledge(
+                self.function,
+                finding,
+                "invoked synchronously by API Gateway only: every failure reaches the caller as an HTTP error, so "
+                "there is no asynchronous event for a dead-letter queue to keep",
+            )
         methods = [m for m in (self.sync_method, self.async_method) if m is not None]
         if authorization != "cognito":
             for method in methods:
-                ack(
+                acknowledge(
                     method,
-                    "AwsSolutions::AwsSolutions-COG4",
+                    "AwsSolutions-COG4",
                     f"authorization={authorization!r} was chosen: "
                     + (
                         "callers sign requests with SigV4 and need execute-api:Invoke (grant_invoke); Cognito "
@@ -467,19 +466,13 @@ class InvocationApi(Construct):
                 )
         if authorization == "api_key":
             for method in methods:
-                ack(
+                acknowledge(
                     method,
-                    "AwsSolutions::AwsSolutions-APIG4",
+                    "AwsSolutions-APIG4",
                     "authorization='api_key' was chosen: every method requires an API key (api_key_required) "
                     "bound to a throttled usage plan instead of an authorizer",
                 )
         for pack in ("HIPAA.Security", "NIST.800.53.R5"):
-            acknowledge(
-                self.function,
-                f"{pack}-LambdaDLQ",
-                "invoked synchronously by API Gateway only: every failure reaches the caller as an HTTP error, so "
-                "there is no asynchronous event for a dead-letter queue to keep",
-            )
             acknowledge(
                 self.function,
                 f"{pack}-LambdaInsideVPC",
@@ -498,47 +491,16 @@ class InvocationApi(Construct):
                 "the integration is a Lambda proxy, not an HTTP backend: there is no backend TLS connection for "
                 "an API Gateway client certificate to authenticate",
             )
-            if not waf:
+        if not waf:
+            for finding in ("AwsSolutions-APIG3", "HIPAA.Security-APIGWAssociatedWithWAF",
+                            "NIST.800.53.R5-APIGWAssociatedWithWAF"):
                 acknowledge(
                     self.stage,
-                    f"{pack}-APIGWAssociatedWithWAF",
-                    "no waf_web_acl_arn was given: callers are authenticated and stage throttling bounds the load; "
-                    "pass waf_web_acl_arn to associate a regional web ACL",
+                    finding,
+                    "no waf_web_acl_arn was given: the API is not public-anonymous (authorization is "
+                    f"{authorization!r}) and stage throttling bounds the load; pass waf_web_acl_arn to associate a "
+                    "regional web ACL",
                 )
-        if not waf:
-            ack(
-                self.stage,
-                "AwsSolutions::AwsSolutions-APIG3",
-                "no waf_web_acl_arn was given: the API is not public-anonymous (authorization is "
-                f"{authorization!r}) and stage throttling bounds the load; pass waf_web_acl_arn to associate a "
-                "regional web ACL",
-            )
-
-
-def _acknowledger(scope: Construct, finding: str, reason: str) -> None:
-    Validations.of(scope).acknowledge(Acknowledgment(id=finding, reason=reason))
-
-
-def _render_for_nag(scope: Construct, value: str) -> str | None:
-    """Render a (possibly tokenized) ARN the way cdk-nag prints it in granular finding ids: `<LogicalId.Attr>` for
-    Fn::GetAtt, `<LogicalId>` for Ref, Fn::Join concatenated. None when the value takes another form."""
-    resolved = Stack.of(scope).resolve(value)
-
-    def render(node: Any) -> str | None:
-        if isinstance(node, str):
-            return node
-        if isinstance(node, dict) and len(node) == 1:
-            (fn, arg), = node.items()
-            if fn == "Ref" and isinstance(arg, str):
-                return f"<{arg}>"
-            if fn == "Fn::GetAtt" and isinstance(arg, list) and len(arg) == 2:
-                return f"<{arg[0]}.{arg[1]}>"
-            if fn == "Fn::Join" and isinstance(arg, list) and len(arg) == 2 and isinstance(arg[1], list):
-                parts = [render(part) for part in arg[1]]
-                return None if None in parts else str(arg[0]).join(parts)  # type: ignore[arg-type]
-        return None
-
-    return render(resolved)
 
 
 def _metric_props(props: dict[str, Any], statistic: str) -> dict[str, Any]:
