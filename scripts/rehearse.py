@@ -722,60 +722,51 @@ def deployment_waves(assembly: list[dict[str, Any]]) -> list[list[dict[str, Any]
 
 def adapt_templates_for_moto(out_dir: Path) -> list[dict[str, Any]]:
     changes: list[dict[str, Any]] = []
-
-    def walk(d: Path) -> None:
-        manifest = json.loads((d / "manifest.json").read_text())
-        for art_id, art in manifest.get("artifacts", {}).items():
-            if art.get("type") == "aws:cloudformation:stack":
-                props = art.get("properties", {})
-                path = d / props["templateFile"]
-                template = json.loads(path.read_text())
-                touched = False
-                for logical_id, res in template.get("Resources", {}).items():
-                    for rtype, fix, why in MOTO_WORKAROUNDS:
-                        if res.get("Type") == rtype and isinstance(res.get("Properties"), dict):
-                            change = fix(res["Properties"])
-                            if change:
-                                touched = True
-                                changes.append({"stack": props.get("stackName") or art_id, "logical_id": logical_id,
-                                                "type": rtype, "change": change, "why": why})
-                for target, n in _replace_skipped_arns(template).items():
-                    touched = True
-                    what = [f"{n['Arn']} Fn::GetAtt {target}.Arn"] if n["Arn"] else []
-                    what += [f"{n['Ref']} Ref"] if n["Ref"] else []
-                    changes.append({
-                        "stack": props.get("stackName") or art_id, "logical_id": target,
-                        "type": template["Resources"][target]["Type"],
-                        "change": " and ".join(what) + " replaced by the ARN/name it would have",
-                        "why": "moto's CloudFormation does not create this type: it rejects GetAtt on it and resolves "
-                               "a Ref to it to nothing"})
-                for dependent, targets in _order_by_dependencies(template).items():
-                    touched = True
-                    changes.append({
-                        "stack": props.get("stackName") or art_id, "logical_id": dependent,
-                        "type": template["Resources"][dependent]["Type"],
-                        "change": f"{len(targets)} DependsOn target(s) moved ahead of it in Resources "
-                                  "(template order only)",
-                        "depends_on": targets,
-                        "why": "moto 5.2.5 ignores DependsOn when executing a change set and creates resources in "
-                               "template order; CloudFormation ignores that order"})
-                for invoker, groups in _order_lambda_log_groups(template).items():
-                    touched = True
-                    changes.append({
-                        "stack": props.get("stackName") or art_id, "logical_id": invoker,
-                        "type": template["Resources"][invoker]["Type"],
-                        "change": f"{len(groups)} log group(s) of its handler function moved ahead of it in Resources "
-                                  "(template order only)",
-                        "depends_on": groups,
-                        "why": "moto invokes a custom resource's function while executing the change set, and its "
-                               "invoke creates the function's /aws/lambda/ log group, so the LogGroup resource for it, "
-                               "created later in template order, fails with ResourceAlreadyExistsException"})
-                if touched:
-                    path.write_text(json.dumps(template, indent=1))
-            elif art.get("type") == "cdk:cloud-assembly":
-                walk(d / art["properties"]["directoryName"])
-
-    walk(out_dir)
+    for st in read_assembly(out_dir):
+        template, stack = st["template"], st["stack_name"]
+        path = out_dir / st["template_file"]
+        touched = False
+        for logical_id, res in template.get("Resources", {}).items():
+            for rtype, fix, why in MOTO_WORKAROUNDS:
+                if res.get("Type") == rtype and isinstance(res.get("Properties"), dict):
+                    change = fix(res["Properties"])
+                    if change:
+                        touched = True
+                        changes.append({"stack": stack, "logical_id": logical_id,
+                                        "type": rtype, "change": change, "why": why})
+        for target, n in _replace_skipped_arns(template).items():
+            touched = True
+            what = [f"{n['Arn']} Fn::GetAtt {target}.Arn"] if n["Arn"] else []
+            what += [f"{n['Ref']} Ref"] if n["Ref"] else []
+            changes.append({
+                "stack": stack, "logical_id": target,
+                "type": template["Resources"][target]["Type"],
+                "change": " and ".join(what) + " replaced by the ARN/name it would have",
+                "why": "moto's CloudFormation does not create this type: it rejects GetAtt on it and resolves "
+                       "a Ref to it to nothing"})
+        for dependent, targets in _order_by_dependencies(template).items():
+            touched = True
+            changes.append({
+                "stack": stack, "logical_id": dependent,
+                "type": template["Resources"][dependent]["Type"],
+                "change": f"{len(targets)} DependsOn target(s) moved ahead of it in Resources "
+                          "(template order only)",
+                "depends_on": targets,
+                "why": "moto 5.2.5 ignores DependsOn when executing a change set and creates resources in "
+                       "template order; CloudFormation ignores that order"})
+        for invoker, groups in _order_lambda_log_groups(template).items():
+            touched = True
+            changes.append({
+                "stack": stack, "logical_id": invoker,
+                "type": template["Resources"][invoker]["Type"],
+                "change": f"{len(groups)} log group(s) of its handler function moved ahead of it in Resources "
+                          "(template order only)",
+                "depends_on": groups,
+                "why": "moto invokes a custom resource's function while executing the change set, and its "
+                       "invoke creates the function's /aws/lambda/ log group, so the LogGroup resource for it, "
+                       "created later in template order, fails with ResourceAlreadyExistsException"})
+        if touched:
+            path.write_text(json.dumps(template, indent=1))
     return changes
 
 
