@@ -155,3 +155,20 @@ def io_prefixes(errors: PropErrors, input_prefix: Any, output_prefix: Any, *, ex
             f"input_prefix ({input_prefix!r}) and output_prefix ({output_prefix!r}) overlap: {loop}; use sibling "
             f"prefixes such as '{example}/input/' and '{example}/output/'"
         )
+
+
+# Job-name prefixes of the S3-triggered constructs: lower case (SageMaker ARNs are lower case, and IAM matches job ARNs
+# case-sensitively), at most 24 characters so that a readable part and a digest still fit SageMaker's 63.
+MAX_JOB_NAME_PREFIX = 24
+JOB_NAME_PREFIX_PATTERN = re.compile(r"^[a-z0-9](-?[a-z0-9])*$")
+
+
+def job_name_prefix(errors: PropErrors, prefix: Any, *, example: str) -> None:
+    """Check a `job_name_prefix` prop (None and tokens are skipped)."""
+    if prefix is None or is_token(prefix) or not errors.expect_type("job_name_prefix", prefix, str, "a string"):
+        return
+    errors.check(
+        bool(JOB_NAME_PREFIX_PATTERN.match(prefix)) and len(prefix) <= MAX_JOB_NAME_PREFIX,
+        f"job_name_prefix ({prefix!r}) must be at most {MAX_JOB_NAME_PREFIX} lower-case letters and digits with "
+        f"single hyphens, starting and ending alphanumeric (SageMaker ARNs are lower case): e.g. {example!r}",
+    )

@@ -53,7 +53,15 @@ from aws_cdk import (
 from constructs import Construct
 
 from ._functions import project_function
-from ._validation import PropErrors, acknowledge, io_prefixes, is_token, nag_resource, one_of
+from ._validation import (
+    PropErrors,
+    acknowledge,
+    io_prefixes,
+    is_token,
+    job_name_prefix,
+    nag_resource,
+    one_of,
+)
 from .artifact_bucket import ArtifactBucket
 from .model import Model
 
@@ -61,9 +69,7 @@ SPLIT_TYPES = ("Line", "RecordIO", "TFRecord", "None")
 BATCH_STRATEGIES = ("MultiRecord", "SingleRecord")
 JOIN_SOURCES = ("Input", "None")
 FINAL_STATES = ("Completed", "Failed", "Stopped")
-MAX_JOB_NAME_PREFIX = 24  # leaves room in SageMaker's 63 characters for a readable part and a 20-hex digest
 
-_JOB_PREFIX = re.compile(r"^[a-z0-9](-?[a-z0-9])*$")
 _INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9]+\.[a-z0-9]+$")
 _MEDIA_TYPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*(\s*;.*)?$")
 
@@ -516,15 +522,7 @@ def _validate(scope: Construct, **props: Any) -> None:
                 continue
             if not isinstance(suffix, str) or not suffix or "," in suffix:
                 errors.add(f"ignore_suffixes[{i}] ({suffix!r}) must be a non-empty string without ',': e.g. '.tmp'")
-    prefix = p["job_name_prefix"]
-    if prefix is not None and not is_token(prefix):
-        if errors.expect_type("job_name_prefix", prefix, str, "a string"):
-            errors.check(
-                bool(_JOB_PREFIX.match(prefix)) and len(prefix) <= MAX_JOB_NAME_PREFIX,
-                f"job_name_prefix ({prefix!r}) must be at most {MAX_JOB_NAME_PREFIX} lower-case letters and digits "
-                "with single hyphens, starting and ending alphanumeric (SageMaker ARNs are lower case): e.g. "
-                "'churn-batch'",
-            )
+    job_name_prefix(errors, p["job_name_prefix"], example="churn-batch")
     topic = p["notification_topic"]
     if topic is not None and not isinstance(getattr(topic, "topic_arn", None), str):
         errors.add(

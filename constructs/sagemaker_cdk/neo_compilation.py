@@ -52,17 +52,15 @@ from aws_cdk import (
 )
 from constructs import Construct
 
-from . import _workflow, accelerators, image_registry
+from . import _workflow, accelerators, image_registry, instance_types
 from ._functions import project_function
-from ._validation import PropErrors, acknowledge, io_prefixes, is_token, nag_resource
+from ._validation import PropErrors, acknowledge, io_prefixes, is_token, job_name_prefix, nag_resource
 from .artifact_bucket import ArtifactBucket
-from .batch_transform import MAX_JOB_NAME_PREFIX, default_job_name_prefix
+from .batch_transform import default_job_name_prefix
 from .container_image import ContainerImage, registry_image
 from .network import ModelNetwork
 
 
-_JOB_PREFIX = re.compile(r"^[a-z0-9](-?[a-z0-9])*$")
-_INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9-]+\.[a-z0-9-]+$")
 MAX_DATA_INPUT_CONFIG = 16384  # DataInputConfig's maximum length in botocore's model
 MAX_COMPILER_OPTIONS = 1024
 MAX_RUNTIME_LIMIT = Duration.days(28)  # StoppingCondition's documented maximum
@@ -918,13 +916,7 @@ def _validate(errors: PropErrors, **p: Any) -> dict[str, Any]:
         elif not is_token(value.to_seconds()) and not low <= value.to_seconds() <= high:
             errors.add(f"{name} ({value.to_seconds()} s) must be between {low} and {int(high)} seconds")
 
-    prefix = p["job_name_prefix"]
-    if prefix is not None and not is_token(prefix) and errors.expect_type("job_name_prefix", prefix, str, "a string"):
-        errors.check(
-            bool(_JOB_PREFIX.match(prefix)) and len(prefix) <= MAX_JOB_NAME_PREFIX,
-            f"job_name_prefix ({prefix!r}) must be at most {MAX_JOB_NAME_PREFIX} lower-case letters and digits with "
-            "single hyphens, starting and ending alphanumeric: e.g. 'churn-neo'",
-        )
+    job_name_prefix(errors, p["job_name_prefix"], example="churn-neo")
     if not isinstance(p["log_retention"], logs.RetentionDays):
         errors.add(f"log_retention must be an aws_logs.RetentionDays, got {p['log_retention']!r}", type_error=True)
     errors.number_in_range("reserved_concurrency", p["reserved_concurrency"], 1, 1000, integer=True)
@@ -976,7 +968,7 @@ def _validate(errors: PropErrors, **p: Any) -> dict[str, Any]:
         errors.number_in_range("endpoint.instance_count", endpoint.instance_count, 1, 100, integer=True)
         instance_type = endpoint.instance_type
         if instance_type is not None and not is_token(instance_type) and not (
-            isinstance(instance_type, str) and _INSTANCE_TYPE.match(instance_type)
+            isinstance(instance_type, str) and instance_types.INSTANCE_TYPE_PATTERN.match(instance_type)
         ):
             errors.add(f"endpoint.instance_type ({instance_type!r}) is not an ML instance type: e.g. 'ml.c5.xlarge'")
         elif isinstance(device, str) and device.startswith("ml_") and isinstance(instance_type, str):
