@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Generate constructs/sagemaker_cdk/data/image_registry.json from the SageMaker image URI data.
+"""Generate constructs/sagemaker_cdk/core/data/image_registry.json from the SageMaker image URI data.
 
 The registry accounts that host the built-in algorithm images differ per region and are not
 derivable: they are published data. This script reads them from the `image_uri_config` JSON files
 that the pinned `sagemaker-core` distribution ships (see requirements-dev.txt), keeps the built-in
 algorithms and the commercial `aws` partition only, and writes one deterministic JSON file that
-the library loads at synth time (sagemaker_cdk.image_registry). Nobody edits that file by hand.
+the library loads at synth time (sagemaker_cdk.core.image_registry). Nobody edits that file by hand.
 
     python scripts/generate_image_registry.py          # rewrite the file
     python scripts/generate_image_registry.py --check  # exit 1 if the committed file is stale
@@ -39,7 +39,7 @@ CONFIG_DIR = "sagemaker/core/image_uri_config"
 GENERATOR = "scripts/generate_image_registry.py"
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-OUTPUT = REPO_ROOT / "constructs" / "sagemaker_cdk" / "data" / "image_registry.json"
+OUTPUT = REPO_ROOT / "constructs" / "sagemaker_cdk" / "core" / "data" / "image_registry.json"
 
 # Built-in algorithms; each name is also the config file's stem.
 ALGORITHMS = (

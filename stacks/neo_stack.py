@@ -12,7 +12,7 @@ from aws_cdk import CfnOutput, RemovalPolicy, Stack
 from constructs import Construct
 
 from sagemaker_cdk import ArtifactBucket
-from sagemaker_cdk.neo_compilation import NeoCompilation
+from sagemaker_cdk.inference.neo_compilation import NeoCompilation
 
 from .config import AppConfig
 

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from sagemaker_cdk.image_registry import RegistryImage, algorithms, lookup, source
+from sagemaker_cdk.core.image_registry import RegistryImage, algorithms, lookup, source
 
 ROOT = Path(__file__).resolve().parents[1]
 GENERATOR = ROOT / "scripts" / "generate_image_registry.py"
-PACKAGE_DIR = ROOT / "constructs" / "sagemaker_cdk"
-DATA = ROOT / "constructs" / "sagemaker_cdk" / "data" / "image_registry.json"
+PACKAGE_DIR = ROOT / "constructs" / "sagemaker_cdk" / "core"
+DATA = ROOT / "constructs" / "sagemaker_cdk" / "core" / "data" / "image_registry.json"
 
 REQUIRED = (
     "linear-learner", "knn", "pca", "kmeans", "randomcutforest", "xgboost",

@@ -2,6 +2,9 @@
 
     from sagemaker_cdk import ArtifactBucket, ContainerImage, Model, ModelData, RealtimeEndpoint, Variant, AutoScaling
 
+The package is grouped by lifecycle stage (``core``, ``labeling``, ``training``, ``inference``, ``workspaces``), and
+every public name is also importable from ``sagemaker_cdk`` itself; that flat API is the one to use.
+
 Names load on first use (PEP 562): importing the package costs nothing beyond the modules a program actually uses,
 so an app that declares an endpoint does not load Step Functions, API Gateway or Neo bindings.
 """
@@ -9,57 +12,101 @@ so an app that declares an endpoint does not load Step Functions, API Gateway or
 from __future__ import annotations
 
 import importlib
+import importlib.abc
+import importlib.util
+import sys
+import warnings
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-# public name -> module that defines it
-_EXPORTS: dict[str, str] = {
-    "AlarmThresholds": "endpoint_props",
-    "Algorithm": "training_props",
-    "ArtifactBucket": "artifact_bucket",
-    "AsyncEndpoint": "async_endpoint",
-    "AutoScaling": "endpoint_props",
-    "BacklogScaling": "endpoint_props",
-    "BatchTransformPipeline": "batch_transform",
-    "CategoricalRange": "tuning_job",
-    "Channel": "training_props",
-    "ContainerImage": "container_image",
-    "ContinuousRange": "tuning_job",
-    "DataCapture": "endpoint_props",
-    "Deployment": "endpoint_props",
-    "EndpointMonitoring": "endpoint_monitoring",
-    "Hyperband": "tuning_job",
-    "IntegerRange": "tuning_job",
-    "InvocationApi": "invocation_api",
-    "MetricDefinition": "training_props",
-    "MetricGate": "rollout_pipeline",
-    "Model": "model",
-    "ModelData": "model_data",
-    "ModelNetwork": "network",
-    "NeoCompilation": "neo_compilation",
-    "NeoEndpoint": "neo_compilation",
-    "Objective": "tuning_job",
-    "RealtimeEndpoint": "realtime_endpoint",
-    "ResourceBudget": "resource_budget",
-    "RolloutPipeline": "rollout_pipeline",
-    "Serverless": "endpoint_props",
-    "ServerlessEndpoint": "serverless_endpoint",
-    "Spot": "training_props",
-    "TargetPlatform": "neo_compilation",
-    "TrainingData": "training_data",
-    "TrainingJob": "training_job",
-    "TuningJob": "tuning_job",
-    "subscribe_email": "notifications",
-    "Variant": "endpoint_props",
-    "VariantAutoScaling": "variant_autoscaling",
-    "WarmStart": "tuning_job",
-}
+# The lifecycle-stage subpackages, each with its own `_EXPORTS` (public name -> module).
+_SUBPACKAGES = ("core", "labeling", "training", "inference", "workspaces")
+
+
+def _collect_exports() -> dict[str, str]:
+    exports: dict[str, str] = {}
+    for sub in _SUBPACKAGES:
+        package = importlib.import_module(f".{sub}", __name__)
+        for name, module in package._EXPORTS.items():
+            if name in exports:  # pragma: no cover - guarded by tests/unit/test_layout.py
+                raise ImportError(f"sagemaker_cdk: {name} is exported by both {exports[name]} and {sub}.{module}")
+            exports[name] = f"{sub}.{module}"
+    return exports
+
+
+# public name -> "<subpackage>.<module>" that defines it
+_EXPORTS: dict[str, str] = _collect_exports()
 
 __all__ = sorted(_EXPORTS)
+
+# Modules that lived at the top of the package before 0.2.0 -> where they live now. `import sagemaker_cdk.model`
+# keeps working with a DeprecationWarning (see CHANGELOG.md).
+_MOVED_MODULES: dict[str, str] = {
+    "_functions": "core._functions",
+    "_validation": "core._validation",
+    "artifact_bucket": "core.artifact_bucket",
+    "container_image": "core.container_image",
+    "image_registry": "core.image_registry",
+    "instance_types": "core.instance_types",
+    "model_data": "core.model_data",
+    "network": "core.network",
+    "notifications": "core.notifications",
+    "resource_budget": "core.resource_budget",
+    "accelerators": "inference.accelerators",
+    "async_endpoint": "inference.async_endpoint",
+    "batch_transform": "inference.batch_transform",
+    "endpoint_monitoring": "inference.endpoint_monitoring",
+    "endpoint_props": "inference.endpoint_props",
+    "invocation_api": "inference.invocation_api",
+    "model": "inference.model",
+    "neo_compilation": "inference.neo_compilation",
+    "realtime_endpoint": "inference.realtime_endpoint",
+    "serverless_endpoint": "inference.serverless_endpoint",
+    "variant_autoscaling": "inference.variant_autoscaling",
+    "_workflow": "training._workflow",
+    "rollout_pipeline": "training.rollout_pipeline",
+    "training_data": "training.training_data",
+    "training_job": "training.training_job",
+    "training_props": "training.training_props",
+    "tuning_job": "training.tuning_job",
+}
+
+
+class _MovedModuleLoader(importlib.abc.Loader):
+    def __init__(self, target: str) -> None:
+        self._target = target
+
+    def create_module(self, spec: Any) -> ModuleType:
+        warnings.warn(
+            f"{spec.name} moved to {self._target}; import names from sagemaker_cdk itself "
+            f"(the old module path will be removed in 1.0)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return importlib.import_module(self._target)
+
+    def exec_module(self, module: ModuleType) -> None:
+        return None
+
+
+class _MovedModuleFinder(importlib.abc.MetaPathFinder):
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+        prefix, _, rest = fullname.partition(".")
+        if prefix != __name__ or rest not in _MOVED_MODULES:
+            return None
+        return importlib.util.spec_from_loader(fullname, _MovedModuleLoader(f"{__name__}.{_MOVED_MODULES[rest]}"))
+
+
+# Installed once per interpreter, even if the package is reloaded.
+if not any(type(f).__name__ == "_MovedModuleFinder" and type(f).__module__ == __name__ for f in sys.meta_path):
+    sys.meta_path.append(_MovedModuleFinder())
 
 
 def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
+        if name in _MOVED_MODULES:
+            return importlib.import_module(f".{name}", __name__)
         raise AttributeError(f"module 'sagemaker_cdk' has no attribute {name!r}")
     value = getattr(importlib.import_module(f".{module}", __name__), name)
     globals()[name] = value
@@ -71,32 +118,8 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - static analysers see the eager imports
-    from .artifact_bucket import ArtifactBucket
-    from .async_endpoint import AsyncEndpoint
-    from .batch_transform import BatchTransformPipeline
-    from .container_image import ContainerImage
-    from .endpoint_monitoring import EndpointMonitoring
-    from .endpoint_props import (
-        AlarmThresholds,
-        AutoScaling,
-        BacklogScaling,
-        DataCapture,
-        Deployment,
-        Serverless,
-        Variant,
-    )
-    from .invocation_api import InvocationApi
-    from .model import Model
-    from .model_data import ModelData
-    from .neo_compilation import NeoCompilation, NeoEndpoint, TargetPlatform
-    from .network import ModelNetwork
-    from .notifications import subscribe_email
-    from .realtime_endpoint import RealtimeEndpoint
-    from .resource_budget import ResourceBudget
-    from .rollout_pipeline import MetricGate, RolloutPipeline
-    from .serverless_endpoint import ServerlessEndpoint
-    from .training_data import TrainingData
-    from .training_job import TrainingJob
-    from .training_props import Algorithm, Channel, MetricDefinition, Spot
-    from .tuning_job import CategoricalRange, ContinuousRange, Hyperband, IntegerRange, Objective, TuningJob, WarmStart
-    from .variant_autoscaling import VariantAutoScaling
+    from .core import *  # noqa: F403
+    from .inference import *  # noqa: F403
+    from .labeling import *  # noqa: F403
+    from .training import *  # noqa: F403
+    from .workspaces import *  # noqa: F403

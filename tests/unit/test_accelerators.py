@@ -7,8 +7,8 @@ import re
 import botocore.loaders
 import pytest
 
-from sagemaker_cdk import accelerators
-from sagemaker_cdk.accelerators import (
+from sagemaker_cdk.inference import accelerators
+from sagemaker_cdk.inference.accelerators import (
     ELASTIC_INFERENCE_TYPES,
     accelerator_kind,
     check_accelerator_type,

@@ -23,7 +23,7 @@ from sagemaker_cdk import (
     Serverless,
     Variant,
 )
-from sagemaker_cdk.image_registry import lookup
+from sagemaker_cdk.core.image_registry import lookup
 from support import xgboost_model
 
 

@@ -18,7 +18,7 @@ from syrupy.extensions.json import JSONSnapshotExtension
 
 import support
 from sagemaker_cdk import ArtifactBucket
-from sagemaker_cdk.batch_transform import BatchTransformPipeline, default_job_name_prefix
+from sagemaker_cdk.inference.batch_transform import BatchTransformPipeline, default_job_name_prefix
 
 @pytest.fixture(scope="module")
 def synthesized() -> dict[str, Any]:

@@ -11,7 +11,7 @@ from aws_cdk.assertions import Annotations, Match, Template
 
 import support
 from sagemaker_cdk import ArtifactBucket, ContainerImage, Model, ModelData, ModelNetwork
-from sagemaker_cdk.image_registry import algorithms, lookup
+from sagemaker_cdk.core.image_registry import algorithms, lookup
 
 
 def _statements(template: Template, role_prefix: str) -> list[dict[str, Any]]:

@@ -21,7 +21,7 @@ from aws_cdk.assertions import Annotations, Match, Template
 from syrupy.extensions.json import JSONSnapshotExtension
 
 import support
-from sagemaker_cdk.invocation_api import EndpointRef, InvocationApi
+from sagemaker_cdk.inference.invocation_api import EndpointRef, InvocationApi
 
 ENDPOINT_ARN = "arn:aws:sagemaker:eu-west-1:123456789012:endpoint/churn-endpoint"
 WAF_ARN = "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/api-acl/0123abcd-4567-89ef-0123-456789abcdef"

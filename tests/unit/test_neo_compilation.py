@@ -22,8 +22,8 @@ from syrupy.extensions.json import JSONSnapshotExtension
 import support
 from moto_server import FAKE_ENV
 from sagemaker_cdk import ArtifactBucket, ContainerImage, ModelNetwork
-from sagemaker_cdk.image_registry import neo_lookup
-from sagemaker_cdk.neo_compilation import NeoCompilation, NeoEndpoint, TargetPlatform, compilation_enum
+from sagemaker_cdk.core.image_registry import neo_lookup
+from sagemaker_cdk.inference.neo_compilation import NeoCompilation, NeoEndpoint, TargetPlatform, compilation_enum
 from test_training_requests import (
     ACCOUNT,
     REGION,

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from sagemaker_cdk.container_image import registry_image
-from sagemaker_cdk.image_registry import neo_frameworks, neo_lookup, neo_processor
+from sagemaker_cdk.core.container_image import registry_image
+from sagemaker_cdk.core.image_registry import neo_frameworks, neo_lookup, neo_processor
 
-DATA = Path(__file__).resolve().parents[2] / "constructs" / "sagemaker_cdk" / "data" / "image_registry.json"
+DATA = Path(__file__).resolve().parents[2] / "constructs" / "sagemaker_cdk" / "core" / "data" / "image_registry.json"
 
 
 def test_sections_are_generated_from_sagemaker_core() -> None:

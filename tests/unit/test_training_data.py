@@ -8,7 +8,7 @@ from aws_cdk.assertions import Template
 
 import support
 from sagemaker_cdk import ArtifactBucket
-from sagemaker_cdk.training_data import TrainingData
+from sagemaker_cdk.training.training_data import TrainingData
 
 SAMPLE = support.ROOT / "models" / "xgboost" / "sample"
 

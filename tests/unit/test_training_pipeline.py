@@ -14,10 +14,10 @@ from syrupy.extensions.json import JSONSnapshotExtension
 
 import support
 from sagemaker_cdk import ArtifactBucket, AutoScaling, DataCapture, RealtimeEndpoint, Variant
-from sagemaker_cdk.rollout_pipeline import MetricGate, RolloutPipeline
-from sagemaker_cdk.training_job import TrainingJob
-from sagemaker_cdk.training_props import Algorithm, Channel, MetricDefinition, Spot, render_hyperparameter
-from sagemaker_cdk.tuning_job import IntegerRange, Objective, TuningJob
+from sagemaker_cdk.training.rollout_pipeline import MetricGate, RolloutPipeline
+from sagemaker_cdk.training.training_job import TrainingJob
+from sagemaker_cdk.training.training_props import Algorithm, Channel, MetricDefinition, Spot, render_hyperparameter
+from sagemaker_cdk.training.tuning_job import IntegerRange, Objective, TuningJob
 from test_training_requests import assert_valid_requests, definition_of, responder, run
 
 # Actions that have no resource-level permissions: the only ones allowed on "*".

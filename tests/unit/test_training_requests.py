@@ -24,8 +24,8 @@ from jsonpath_ng.ext import parse as jsonpath
 
 import support
 from sagemaker_cdk import ArtifactBucket
-from sagemaker_cdk.training_job import TrainingJob
-from sagemaker_cdk.training_props import Algorithm, Channel, Spot
+from sagemaker_cdk.training.training_job import TrainingJob
+from sagemaker_cdk.training.training_props import Algorithm, Channel, Spot
 
 ACCOUNT, REGION = "123456789012", "eu-west-1"
 SAMPLE_UUID = "0f8fad5b-d9cb-469f-a165-70867728950e"

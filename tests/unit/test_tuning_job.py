@@ -9,9 +9,9 @@ import pytest
 
 import support
 from sagemaker_cdk import ArtifactBucket
-from sagemaker_cdk.training_job import TrainingJob
-from sagemaker_cdk.training_props import Algorithm, MetricDefinition
-from sagemaker_cdk.tuning_job import (
+from sagemaker_cdk.training.training_job import TrainingJob
+from sagemaker_cdk.training.training_props import Algorithm, MetricDefinition
+from sagemaker_cdk.training.tuning_job import (
     CategoricalRange,
     ContinuousRange,
     Hyperband,

@@ -13,10 +13,10 @@ from typing import Mapping
 from aws_cdk import Annotations, ArnFormat, Stack, aws_iam as iam, aws_kms as kms, aws_sagemaker as sagemaker
 from constructs import Construct
 
-from ._validation import PropErrors, acknowledge, is_token
-from .container_image import ContainerImage
-from .model_data import ModelData
-from .network import ModelNetwork
+from ..core._validation import PropErrors, acknowledge, is_token
+from ..core.container_image import ContainerImage
+from ..core.model_data import ModelData
+from ..core.network import ModelNetwork
 
 
 class Model(Construct):

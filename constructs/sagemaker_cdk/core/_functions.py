@@ -12,7 +12,7 @@ from typing import Any
 from aws_cdk import Duration, aws_iam as iam, aws_lambda as lambda_, aws_logs as logs
 from constructs import Construct
 
-LAMBDA_ROOT = Path(__file__).resolve().parents[2] / "lambda"
+LAMBDA_ROOT = Path(__file__).resolve().parents[3] / "lambda"
 # The newest Python runtime aws-cdk-lib knows (cdk-nag's AwsSolutions-L1 asks for the latest).
 RUNTIME = lambda_.Runtime.PYTHON_3_14
 

@@ -14,8 +14,8 @@ from aws_cdk import Stack, aws_s3_deployment as s3_deployment
 from constructs import Construct
 
 from . import _workflow
-from ._validation import PropErrors, acknowledge
-from .artifact_bucket import ArtifactBucket
+from ..core._validation import PropErrors, acknowledge
+from ..core.artifact_bucket import ArtifactBucket
 from .training_props import check_prefix, normalize_prefix
 
 

@@ -27,12 +27,13 @@ from aws_cdk import (
 )
 from constructs import Construct
 
-from . import accelerators, instance_types
-from ._validation import NAME_PATTERN, PropErrors, acknowledge, is_token, nag_resource
-from .artifact_bucket import ArtifactBucket
+from . import accelerators
+from ..core import instance_types
+from ..core._validation import NAME_PATTERN, PropErrors, acknowledge, is_token, nag_resource
+from ..core.artifact_bucket import ArtifactBucket
 from .endpoint_monitoring import EndpointMonitoring, MonitoredVariant
 from .endpoint_props import MAX_VARIANTS, AlarmThresholds, DataCapture, Deployment, Variant
-from .resource_budget import ResourceBudget
+from ..core.resource_budget import ResourceBudget
 from .variant_autoscaling import VariantAutoScaling
 
 _TRAFFIC_TYPES = {"all_at_once": "ALL_AT_ONCE", "canary": "CANARY", "linear": "LINEAR"}

@@ -52,13 +52,15 @@ from aws_cdk import (
 )
 from constructs import Construct
 
-from . import _workflow, accelerators, image_registry, instance_types
-from ._functions import project_function
-from ._validation import PropErrors, acknowledge, io_prefixes, is_token, job_name_prefix, nag_resource
-from .artifact_bucket import ArtifactBucket
+from ..training import _workflow
+from . import accelerators
+from ..core import image_registry, instance_types
+from ..core._functions import project_function
+from ..core._validation import PropErrors, acknowledge, io_prefixes, is_token, job_name_prefix, nag_resource
+from ..core.artifact_bucket import ArtifactBucket
 from .batch_transform import default_job_name_prefix
-from .container_image import ContainerImage, registry_image
-from .network import ModelNetwork
+from ..core.container_image import ContainerImage, registry_image
+from ..core.network import ModelNetwork
 
 
 MAX_DATA_INPUT_CONFIG = 16384  # DataInputConfig's maximum length in botocore's model
@@ -545,7 +547,7 @@ class NeoCompilation(Construct):
 
     def _deploy(self, failed: sfn.IChainable, done: sfn.Pass) -> sfn.IChainable:
         e = self.endpoint
-        from . import instance_types
+        from ..core import instance_types
 
         variant: dict[str, Any] = {
             "VariantName": e.variant_name,

@@ -29,10 +29,11 @@ from aws_cdk import (
 )
 from constructs import Construct
 
-from . import _workflow, instance_types
-from ._validation import NAME_PATTERN, NAME_RULE, PropErrors, acknowledge, is_token, nag_resource, one_of
-from .artifact_bucket import ArtifactBucket
-from .network import ModelNetwork
+from . import _workflow
+from ..core import instance_types
+from ..core._validation import NAME_PATTERN, NAME_RULE, PropErrors, acknowledge, is_token, nag_resource, one_of
+from ..core.artifact_bucket import ArtifactBucket
+from ..core.network import ModelNetwork
 from .training_props import (
     MAX_CHANNELS,
     MAX_METRIC_DEFINITIONS,

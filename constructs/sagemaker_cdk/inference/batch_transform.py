@@ -52,8 +52,8 @@ from aws_cdk import (
 )
 from constructs import Construct
 
-from ._functions import project_function
-from ._validation import (
+from ..core._functions import project_function
+from ..core._validation import (
     PropErrors,
     acknowledge,
     io_prefixes,
@@ -62,7 +62,7 @@ from ._validation import (
     nag_resource,
     one_of,
 )
-from .artifact_bucket import ArtifactBucket
+from ..core.artifact_bucket import ArtifactBucket
 from .model import Model
 
 SPLIT_TYPES = ("Line", "RecordIO", "TFRecord", "None")

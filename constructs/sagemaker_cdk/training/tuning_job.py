@@ -20,7 +20,7 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from . import _workflow
-from ._validation import NAME_PATTERN, NAME_RULE, PropErrors, acknowledge, is_token, nag_resource, one_of
+from ..core._validation import NAME_PATTERN, NAME_RULE, PropErrors, acknowledge, is_token, nag_resource, one_of
 from .training_job import TrainingJob
 from .training_props import render_hyperparameter
 

@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING, Literal
 
 from aws_cdk import Duration, aws_s3 as s3
 
-from . import accelerators, instance_types
-from ._validation import PropErrors, is_token, one_of
+from . import accelerators
+from ..core import instance_types
+from ..core._validation import PropErrors, is_token, one_of
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .artifact_bucket import ArtifactBucket
+    from ..core.artifact_bucket import ArtifactBucket
     from .model import Model
 
 MAX_VARIANTS = 10

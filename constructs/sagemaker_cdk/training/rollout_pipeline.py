@@ -32,10 +32,10 @@ from aws_cdk import (
 from constructs import Construct
 
 from . import _workflow
-from ._validation import NAME_PATTERN, NAME_RULE, PropErrors, acknowledge, is_token, nag_resource
-from .artifact_bucket import ArtifactBucket
-from .container_image import ContainerImage
-from .realtime_endpoint import _TRAFFIC_TYPES, RealtimeEndpoint
+from ..core._validation import NAME_PATTERN, NAME_RULE, PropErrors, acknowledge, is_token, nag_resource
+from ..core.artifact_bucket import ArtifactBucket
+from ..core.container_image import ContainerImage
+from ..inference.realtime_endpoint import _TRAFFIC_TYPES, RealtimeEndpoint
 from .training_job import TrainingJob
 from .tuning_job import TuningJob
 

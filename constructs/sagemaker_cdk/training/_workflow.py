@@ -31,7 +31,7 @@ from aws_cdk import (
 )
 from constructs import Construct
 
-from ._validation import acknowledge
+from ..core._validation import acknowledge
 
 # JSONPath dot notation is safe for these names; others are not overridable from the execution input.
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -356,7 +356,7 @@ def acknowledge_wildcard(scope: Construct, resource: str, suffix: str, reason: s
     import jsii
     from constructs import IValidation
 
-    from ._validation import nag_resource
+    from ..core._validation import nag_resource
 
     acknowledge(scope, f"AwsSolutions-IAM5[Resource::{nag_resource(scope, resource)}{suffix}]", reason)
 

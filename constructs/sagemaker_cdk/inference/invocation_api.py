@@ -44,8 +44,8 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
-from ._functions import project_function
-from ._validation import PropErrors, acknowledge, is_token, nag_resource
+from ..core._functions import project_function
+from ..core._validation import PropErrors, acknowledge, is_token, nag_resource
 
 STAGE_NAME = "prod"
 API_GATEWAY_DEFAULT_TIMEOUT = Duration.seconds(29)

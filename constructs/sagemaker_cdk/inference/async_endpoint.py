@@ -26,8 +26,8 @@ from aws_cdk import (
 )
 from constructs import Construct
 
-from ._validation import PropErrors, acknowledge, is_token, nag_resource
-from .artifact_bucket import ArtifactBucket
+from ..core._validation import PropErrors, acknowledge, is_token, nag_resource
+from ..core.artifact_bucket import ArtifactBucket
 from .endpoint_props import BacklogScaling, Variant
 from .realtime_endpoint import RealtimeEndpoint
 

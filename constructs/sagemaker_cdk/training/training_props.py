@@ -16,9 +16,9 @@ from typing import Any, Literal, Mapping
 
 from aws_cdk import Duration
 
-from . import image_registry
-from ._validation import PropErrors, is_token, one_of
-from .container_image import ContainerImage
+from ..core import image_registry
+from ..core._validation import PropErrors, is_token, one_of
+from ..core.container_image import ContainerImage
 
 # Limits from the SageMaker API reference (botocore's service model carries the same numbers).
 MAX_HYPERPARAMETERS = 100

@@ -21,7 +21,7 @@ from aws_cdk import (
 )
 from constructs import Construct
 
-from . import instance_types
+from ..core import instance_types
 from .endpoint_props import AlarmThresholds
 
 INVOCATION_NAMESPACE = "AWS/SageMaker"
