@@ -63,18 +63,28 @@ TOTALS = {
 # ---------------------------------------------------------------------------------------------------------------
 @dataclass
 class Need:
-    """Instances of one usage kind ("endpoint", "training", ...) and instance type."""
+    """Instances of one usage kind ("endpoint", "training", ...) and instance type.
+
+    Endpoints: `low` is the initial instance count, `high` the autoscaling maximum. What must fit (`required`) is
+    the larger of a blue/green update at the initial count (2 x low) and the autoscaled fleet (high); `worst` is an
+    update while scaled out (2 x high), which is reported but does not fail the check.
+    Jobs: `low` is the largest single job (what must fit for the workflow to run at all), `high` all workflows at
+    once (reported).
+    """
 
     kind: str
     instance_type: str
-    steady: int = 0  # endpoints: initial instances; jobs: the largest single job
-    peak: int = 0  # endpoints: autoscaling maxima doubled for a blue/green update; jobs: all workflows at once
+    low: int = 0
+    high: int = 0
     sources: list[str] = field(default_factory=list)
 
     @property
     def required(self) -> int:
-        """What must fit: an endpoint's update peak (else the update fails), a job type's largest single job."""
-        return self.peak if self.kind == "endpoint" else self.steady
+        return max(2 * self.low, self.high) if self.kind == "endpoint" else self.low
+
+    @property
+    def worst(self) -> int:
+        return 2 * self.high if self.kind == "endpoint" else self.high
 
 
 @dataclass
@@ -83,25 +93,21 @@ class Needs:
     reserved_concurrency: int = 0
     reserved_by: list[str] = field(default_factory=list)
 
-    def add(self, kind: str, instance_type: str, steady: int, peak: int, source: str) -> None:
+    def add(self, kind: str, instance_type: str, low: int, high: int, source: str) -> None:
         need = self.instances.setdefault((kind, instance_type), Need(kind, instance_type))
-        if kind == "endpoint":
-            need.steady += steady
-            need.peak += peak
-        else:
-            need.steady = max(need.steady, steady)
-            need.peak += peak
+        need.low = need.low + low if kind == "endpoint" else max(need.low, low)
+        need.high += high
         need.sources.append(source)
 
     def totals(self) -> dict[str, tuple[int, int]]:
-        """Per kind: (required, peak) summed over instance types."""
+        """Per kind, over all instance types: (required, worst)."""
         out: dict[str, tuple[int, int]] = {}
         for need in self.instances.values():
-            required, peak = out.get(need.kind, (0, 0))
+            required, worst = out.get(need.kind, (0, 0))
             if need.kind == "endpoint":
-                out[need.kind] = (required + need.required, peak + need.peak)
+                out[need.kind] = (required + need.required, worst + need.worst)
             else:  # one job at a time must fit: the largest of any type
-                out[need.kind] = (max(required, need.required), peak + need.peak)
+                out[need.kind] = (max(required, need.required), worst + need.worst)
         return out
 
 
@@ -175,15 +181,28 @@ def _literal_text(value: Any) -> str:
 
 def _endpoint_needs(stack: str, resources: dict[str, Any], needs: Needs) -> None:
     # Autoscaling maxima, by (endpoint logical ID, variant name).
+    # ResourceId is "endpoint/<endpoint name>/variant/<variant name>", the name a literal or a reference.
+    names = {
+        (r.get("Properties") or {}).get("EndpointName"): logical_id
+        for logical_id, r in resources.items()
+        if r.get("Type") == "AWS::SageMaker::Endpoint"
+    }
     maxima: dict[tuple[str, str], int] = {}
     for resource in resources.values():
         props = resource.get("Properties") or {}
-        if resource.get("Type") != "AWS::ApplicationAutoScaling::ScalableTarget" or props.get("ServiceNamespace") != "sagemaker":
+        if resource.get("Type") != "AWS::ApplicationAutoScaling::ScalableTarget":
             continue
-        variant = re.search(r"/variant/([^/]+)$", _literal_text(props.get("ResourceId")))
-        endpoints = [r for r in _refs(props.get("ResourceId")) if resources.get(r, {}).get("Type") == "AWS::SageMaker::Endpoint"]
-        if variant and endpoints and isinstance(props.get("MaxCapacity"), int):
-            maxima[(endpoints[0], variant.group(1))] = props["MaxCapacity"]
+        if props.get("ServiceNamespace") != "sagemaker" or not isinstance(props.get("MaxCapacity"), int):
+            continue
+        text = _literal_text(props.get("ResourceId"))
+        match = re.match(r"^endpoint/([^/]*)/variant/([^/]+)$", text)
+        if not match:
+            continue
+        endpoint = names.get(match.group(1)) or next(
+            (r for r in _refs(props.get("ResourceId")) if r in names.values()), None
+        )
+        if endpoint is not None:
+            maxima[(endpoint, match.group(2))] = props["MaxCapacity"]
     for logical_id, resource in resources.items():
         if resource.get("Type") != "AWS::SageMaker::Endpoint":
             continue
@@ -197,7 +216,7 @@ def _endpoint_needs(stack: str, resources: dict[str, Any], needs: Needs) -> None
             if not isinstance(instance_type, str) or not isinstance(count, int):
                 continue  # serverless, or a token
             top = max(count, maxima.get((logical_id, str(variant.get("VariantName"))), count))
-            needs.add("endpoint", instance_type, count, 2 * top, f"{stack}/{logical_id}/{variant.get('VariantName')}")
+            needs.add("endpoint", instance_type, count, top, f"{stack}/{logical_id}/{variant.get('VariantName')}")
 
 
 _TOKEN = "__TOKEN__"
@@ -231,7 +250,18 @@ def _int(value: Any, default: int = 1) -> int:
     return value if isinstance(value, int) else default
 
 
+def _creates_endpoints(definition: Any) -> bool:
+    """True if a workflow creates endpoints of its own; one that only updates an endpoint of the templates (the
+    rollout) needs no more than that endpoint's blue/green peak, which is counted with the endpoint."""
+    return any(
+        str(node.get("Resource", "")).lower().endswith(":createendpoint")
+        or str(node.get("Resource", "")).lower().endswith(":createendpoint.sync")
+        for node in _walk(definition)
+    )
+
+
 def _workflow_needs(source: str, definition: Any, needs: Needs) -> None:
+    creates_endpoints = _creates_endpoints(definition)
     for node in _walk(definition):
         params = node.get("Parameters") if isinstance(node.get("Parameters"), dict) else None
         if params is None:
@@ -258,10 +288,10 @@ def _workflow_needs(source: str, definition: Any, needs: Needs) -> None:
         if isinstance(processing, dict) and isinstance(processing.get("InstanceType"), str):
             n = _int(processing.get("InstanceCount"))
             needs.add("processing", processing["InstanceType"], n, n, source)
-        for variant in params.get("ProductionVariants") or []:
+        for variant in (params.get("ProductionVariants") or []) if creates_endpoints else []:
             if isinstance(variant, dict) and isinstance(variant.get("InstanceType"), str):
                 n = _int(variant.get("InitialInstanceCount"))
-                needs.add("endpoint", variant["InstanceType"], n, 2 * n, source)
+                needs.add("endpoint", variant["InstanceType"], n, n, source)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -326,14 +356,15 @@ def evaluate(needs: Needs, quotas: dict[str, Quota], lambda_settings: dict[str, 
 
     for (kind, instance_type), need in sorted(needs.instances.items()):
         if kind == "endpoint":
-            shown = f"{need.peak} ({need.steady} initial; autoscaling max x2 during blue/green update)"
-        elif need.peak > need.steady:
-            shown = f"{need.steady} ({need.peak} if all workflows run at once)"
+            shown = f"{need.required} ({need.low} initial x2 for blue/green; autoscaling max {need.high}"
+            shown += f"; {need.worst} to update scaled out)" if need.worst > need.required else ")"
+        elif need.worst > need.low:
+            shown = f"{need.low} ({need.worst} if all workflows run at once)"
         else:
-            shown = str(need.steady)
+            shown = str(need.low)
         row(USAGE[kind].format(type=instance_type), need.required, shown)
-    for kind, (required, peak) in sorted(needs.totals().items()):
-        shown = str(required) if peak <= required or kind == "endpoint" else f"{required} ({peak} if all run at once)"
+    for kind, (required, worst) in sorted(needs.totals().items()):
+        shown = str(required) if worst <= required else f"{required} ({worst} at most)"
         row(TOTALS[kind], required, shown)
     if lambda_settings is not None:
         limit = int(lambda_settings["AccountLimit"]["ConcurrentExecutions"])
