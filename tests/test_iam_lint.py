@@ -203,3 +203,15 @@ def test_synth_nag_clean_rejects_a_stack_whose_policy_aws_would_not_understand()
     role.add_to_policy(iam.PolicyStatement(actions=["sagemaker:InvokeEndpoints"], resources=["*"]))
     with pytest.raises(support.IamFindings, match=r"UNKNOWN_ACTION Unknown action sagemaker:InvokeEndpoints"):
         support.iam_lint_clean(app.synth())
+
+
+def test_parliament_loads_without_setuptools_pkg_resources() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['pkg_resources'] = None; sys.path.insert(0, 'tests'); import iam_lint; "
+        "print(iam_lint.gating(iam_lint.lint_template({'Resources': {}})))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=support.ROOT, capture_output=True, text=True)
+    assert (result.returncode, result.stdout.strip()) == (0, "[]"), result.stderr
