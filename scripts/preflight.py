@@ -315,7 +315,7 @@ def read_quotas(client: Any, service_code: str, names: Iterable[str]) -> dict[st
             kwargs: dict[str, Any] = {"ServiceCode": service_code, "MaxResults": 100}
             if token:
                 kwargs["NextToken"] = token
-            page = client.__getattribute__(operation)(**kwargs)
+            page = getattr(client, operation)(**kwargs)
             for q in page.get("Quotas", []):
                 if q.get("QuotaName") in wanted and q["QuotaName"] not in found:
                     found[q["QuotaName"]] = Quota(q["QuotaName"], q.get("QuotaCode", "?"), float(q.get("Value", 0)))
@@ -420,10 +420,8 @@ def check(needs: Needs, session: Any) -> tuple[list[Row], str]:
         service_quotas = session.client("service-quotas", region_name=region)
         names = [USAGE[k].format(type=t) for k, t in needs.instances] + [TOTALS[k] for k in needs.totals()]
         quotas = read_quotas(service_quotas, "sagemaker", names)
-        lambda_settings = None
-        if needs.reserved_concurrency:
-            quotas.update(read_quotas(service_quotas, "lambda", [LAMBDA_CONCURRENCY_QUOTA]))
-            lambda_settings = session.client("lambda", region_name=region).get_account_settings()
+        quotas.update(read_quotas(service_quotas, "lambda", [LAMBDA_CONCURRENCY_QUOTA]))
+        lambda_settings = session.client("lambda", region_name=region).get_account_settings()
     except NoCredentialsError:
         raise CannotCheck("preflight: no AWS credentials found; configure them and run again") from None
     except NoRegionError:
