@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import copy
 import fnmatch
+import functools
 import json
 import re
 import sys
 import types
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 # parliament 1.6 imports pkg_resources (setuptools) only to locate its bundled data files. A setuptools without
@@ -283,6 +285,48 @@ class _Unresolved(Exception):
     pass
 
 
+# CloudFormation service names whose IAM service prefix differs (Service Authorization Reference prefixes).
+_PREFIXES = {
+    "cognito": ("cognito-idp", "cognito-identity"),
+    "efs": ("elasticfilesystem",),
+    "stepfunctions": ("states",),
+    "applicationautoscaling": ("application-autoscaling",),
+    "elasticloadbalancingv2": ("elasticloadbalancing",),
+    "certificatemanager": ("acm",),
+    "opensearchservice": ("es",),
+}
+
+
+@functools.lru_cache(maxsize=None)
+def _primary_identifier(type_: str) -> tuple[str, ...]:
+    """What Ref returns for a registry resource type: its primaryIdentifier, from cfn-lint's copy of the
+    CloudFormation resource schemas (us-east-1)."""
+    try:
+        import cfnlint.data.schemas as schemas
+    except ImportError:  # pragma: no cover
+        return ()
+    root = Path(schemas.__file__).parent
+    entry = json.loads((root / "providers" / "us-east-1.json").read_text()).get(type_)
+    if entry is None:
+        return ()
+    schema = json.loads((root / "resources" / f"{entry}.json").read_text()) if isinstance(entry, str) else entry
+    return tuple(p.rsplit("/", 1)[-1] for p in schema.get("primaryIdentifier", []))
+
+
+@functools.lru_cache(maxsize=None)
+def _arn_format(type_: str) -> str | None:
+    """The ARN format of a CloudFormation resource type's IAM resource type, from parliament's data."""
+    _, service, resource = type_.split("::")
+    prefixes = _PREFIXES.get(service.lower(), (service.lower(),))
+    kebab = re.sub(r"(?<!^)(?=[A-Z])", "-", resource).lower()
+    for entry in parliament.iam_definition:
+        if entry["prefix"] in prefixes:
+            for candidate in entry["resources"]:
+                if candidate["resource"] in (kebab, resource.lower()):
+                    return str(candidate["arn"])
+    return None
+
+
 class Resolver:
     """Evaluates the intrinsic functions of one template into example values of the right shape."""
 
@@ -309,7 +353,8 @@ class Resolver:
 
     def _name(self, logical_id: str) -> str:
         props = self.resources[logical_id].get("Properties", {}) or {}
-        for key in _NAME_PROPS:
+        own = self.resources[logical_id]["Type"].rsplit("::", 1)[-1] + "Name"  # e.g. UserProfileName
+        for key in (*_NAME_PROPS, own):
             value = props.get(key)
             if isinstance(value, str):
                 return value.removeprefix("alias/")
@@ -328,7 +373,10 @@ class Resolver:
                 return _REF[type_].format(name=self._name(name))
             if type_.startswith("Custom::") or type_ == "AWS::CloudFormation::CustomResource":
                 return f"custom-{name.lower()}"
-            raise _Unresolved(f"Ref {name} ({type_})")
+            identifiers = _primary_identifier(type_)
+            if not identifiers:
+                raise _Unresolved(f"Ref {name} ({type_})")
+            return "|".join(self._generic(name, type_, prop) for prop in identifiers)
         raise _Unresolved(f"Ref {name} (not in the template)")
 
     def get_att(self, name: str, attribute: str) -> Any:
@@ -339,7 +387,22 @@ class Resolver:
             return _GETATT[(type_, attribute)].format(name=self._name(name))
         if type_.startswith("Custom::") or type_ == "AWS::CloudFormation::CustomResource":
             return f"custom-{name.lower()}-{attribute.lower()}"
-        raise _Unresolved(f"GetAtt {name}.{attribute} ({type_})")
+        return self._generic(name, type_, attribute)
+
+    def _generic(self, name: str, type_: str, prop: str) -> str:
+        """A type missing from the tables above: the value's shape follows from the property name, and an ARN's
+        format from the Service Authorization Reference (parliament's data) for the type's service."""
+        if prop.endswith("Arn") or prop == "Arn":
+            arn = _arn_format(type_)
+            if arn is None:
+                raise _Unresolved(f"{type_}.{prop}: no ARN format for this type in parliament's data")
+            values = {"Partition": PARTITION, "Region": REGION, "Account": ACCOUNT}
+            return re.sub(r"\$\{([^}]+)\}", lambda m: values.get(m.group(1), self._name(name)), arn)
+        if prop.endswith("Name"):
+            return self._name(name)
+        if prop.endswith("Id"):
+            return f"{prop.lower()}-{name.lower()[:20]}"
+        raise _Unresolved(f"{type_}.{prop} ({name})")
 
     def resolve(self, value: Any) -> Any:
         """The value with every intrinsic evaluated; an unknown token raises _Unresolved."""
@@ -575,7 +638,6 @@ def check_templates(templates: dict[str, dict[str, Any]]) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     """`python tests/iam_lint.py cdk.out/*.template.json`: print every finding, exit 1 on a gating one."""
     import argparse
-    from pathlib import Path
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("templates", nargs="+", type=Path)

@@ -215,3 +215,24 @@ def test_parliament_loads_without_setuptools_pkg_resources() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=support.ROOT, capture_output=True, text=True)
     assert (result.returncode, result.stdout.strip()) == (0, "[]"), result.stderr
+
+
+def test_types_missing_from_the_tables_resolve_from_aws_schemas_and_iam_data() -> None:
+    # Ref returns the primaryIdentifier of cfn-lint's CloudFormation schema; ARN formats come from parliament's data.
+    template = {"Resources": {
+        "Team": {"Type": "AWS::SageMaker::Workteam", "Properties": {"WorkteamName": "labelers"}},
+        "Profile": {"Type": "AWS::SageMaker::UserProfile", "Properties": {"UserProfileName": "ana"}},
+        "Files": {"Type": "AWS::EFS::FileSystem", "Properties": {}},
+        "Odd": {"Type": "AWS::Foo::Bar", "Properties": {}},
+    }}
+    r = Resolver(template)
+    assert r.resolve({"Fn::GetAtt": ["Profile", "UserProfileArn"]}) == (
+        f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:user-profile/ana/ana"
+    )
+    assert r.resolve({"Fn::GetAtt": ["Files", "Arn"]}).startswith(
+        f"arn:aws:elasticfilesystem:us-east-1:{ACCOUNT}:file-system/"
+    )
+    assert r.resolve({"Ref": "Profile"}).startswith("ana|")  # a compound identifier: UserProfileName|DomainId
+    bad = _policy({"Effect": "Allow", "Action": "sns:Publish", "Resource": {"Fn::GetAtt": ["Odd", "Arn"]}},
+                  extra=template["Resources"])
+    assert [f.issue for f in gating(lint_template(bad))] == ["UNRESOLVED_TOKEN"]
