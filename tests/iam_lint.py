@@ -478,7 +478,8 @@ def policy_documents(template: dict[str, Any]) -> Iterator[tuple[str, str, Any]]
 
 def _documents(value: Any, path: str) -> Iterator[tuple[str, Any]]:
     if isinstance(value, dict):
-        if "Statement" in value and isinstance(value["Statement"], (list, dict)):
+        statements = _as_list(value.get("Statement"))
+        if statements and all(isinstance(st, dict) and "Effect" in st for st in statements):  # not a WAF rule
             yield path or "/", value
             return
         for key, item in value.items():

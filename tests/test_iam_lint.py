@@ -236,3 +236,11 @@ def test_types_missing_from_the_tables_resolve_from_aws_schemas_and_iam_data() -
     bad = _policy({"Effect": "Allow", "Action": "sns:Publish", "Resource": {"Fn::GetAtt": ["Odd", "Arn"]}},
                   extra=template["Resources"])
     assert [f.issue for f in gating(lint_template(bad))] == ["UNRESOLVED_TOKEN"]
+
+
+def test_only_policy_documents_are_read() -> None:
+    waf = {"Resources": {"Acl": {"Type": "AWS::WAFv2::WebACL", "Properties": {"Rules": [
+        {"Name": "r", "Statement": {"RateBasedStatement": {"Limit": 100, "AggregateKeyType": "IP"}}}]}}}}
+    assert list(iam_lint.policy_documents(waf)) == []
+    assert [p for _, p, _ in iam_lint.policy_documents(_policy({"Effect": "Allow", "Action": "s3:ListBucket",
+                                                                   "Resource": "arn:aws:s3:::b"}))] == ["/PolicyDocument"]
