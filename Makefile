@@ -46,6 +46,16 @@ deploy: setup
 destroy: setup
 	@$(CDK) destroy --no-notices $(ARGS)
 
+# Checks your account's SageMaker and Lambda quotas against what cdk.out needs (README: First deploy on a new account).
+# Exit 1: a quota is short (the table names it and where to request more); exit 2: no credentials or no access.
+.PHONY: preflight iam-lint
+preflight: synth
+	@$(PY) scripts/preflight.py $(ARGS)
+
+# The IAM lint of `make test`, on cdk.out: every policy document checked against AWS's IAM data (parliament).
+iam-lint: synth
+	@$(PY) tests/iam_lint.py cdk.out/*.template.json
+
 rehearse: setup
 	@$(PY) scripts/rehearse.py $(ARGS)
 

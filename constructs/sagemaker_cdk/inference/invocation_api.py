@@ -624,14 +624,16 @@ def account_logging_role(scope: Construct) -> apigw.CfnAccount:
                         actions=[
                             "logs:CreateLogGroup",
                             "logs:CreateLogStream",
-                            "logs:DescribeLogGroups",
                             "logs:DescribeLogStreams",
                             "logs:PutLogEvents",
                             "logs:GetLogEvents",
                             "logs:FilterLogEvents",
                         ],
                         resources=[log_groups],
-                    )
+                    ),
+                    # DescribeLogGroups has no resource type (Service Authorization Reference, CloudWatch Logs):
+                    # it matches only Resource "*", so next to a log-group ARN it would never be granted.
+                    iam.PolicyStatement(actions=["logs:DescribeLogGroups"], resources=["*"]),
                 ]
             )
         },
@@ -642,6 +644,12 @@ def account_logging_role(scope: Construct) -> apigw.CfnAccount:
         f"AwsSolutions-IAM5[Resource::{nag_resource(stack, log_groups)}]",
         "API Gateway writes execution logs to log groups it names after each API and stage "
         "(API-Gateway-Execution-Logs_<id>/<stage>), across every API of the account and region.",
+    )
+    acknowledge(
+        role,
+        "AwsSolutions-IAM5[Resource::*]",
+        "logs:DescribeLogGroups supports no resource-level permissions (Service Authorization Reference, "
+        "CloudWatch Logs): it is granted on '*' or not at all, and it only lists log group names.",
     )
     account = apigw.CfnAccount(holder, "Account", cloud_watch_role_arn=role.role_arn)
     account.node.add_dependency(role)
