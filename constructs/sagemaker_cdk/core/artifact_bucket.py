@@ -8,9 +8,11 @@ Cost: one KMS key ($1/month plus requests) and S3 storage; versioning keeps old 
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy, aws_iam as iam, aws_kms as kms, aws_s3 as s3
+from aws_cdk import Duration, RemovalPolicy, Stack, aws_iam as iam, aws_kms as kms, aws_s3 as s3
 from constructs import Construct
 
+from ._types import typed
+from .resource_budget import ResourceBudget
 from ._validation import PropErrors, acknowledge, is_token
 
 
@@ -29,6 +31,7 @@ class ArtifactBucket(Construct):
             Default: False; `enable_event_bridge()` turns it on later.
     """
 
+    @typed
     def __init__(
         self,
         scope: Construct,
@@ -93,6 +96,7 @@ class ArtifactBucket(Construct):
             removal_policy=removal_policy,
             auto_delete_objects=False,
         )
+        ResourceBudget.watch(Stack.of(self))
         if event_bridge:
             # A property override, not Bucket(event_bridge_enabled=True): that one adds aws-cdk-lib's
             # BucketNotificationsHandler custom resource (a Lambda with a managed policy) to flip the same switch.

@@ -8,6 +8,7 @@ from pathlib import Path
 from aws_cdk import aws_iam as iam, aws_kms as kms, aws_s3 as s3, aws_s3_assets as s3_assets
 from constructs import Construct
 
+from ._types import typed
 from ._validation import PropErrors, is_token
 
 
@@ -25,6 +26,7 @@ class ModelData:
         raise NotImplementedError
 
     @staticmethod
+    @typed
     def from_bucket(bucket: s3.IBucket, key: str, *, encryption_key: kms.IKey | None = None) -> "ModelData":
         """An existing object. The model's role gets s3:GetObject on exactly this key (and kms:Decrypt on the
         bucket's key, or on `encryption_key` when the bucket is imported).
@@ -43,6 +45,7 @@ class ModelData:
         return _BucketModelData(bucket, key, encryption_key)
 
     @staticmethod
+    @typed
     def from_asset(path: str | Path) -> "ModelData":
         """A local `.tar.gz` file, uploaded as a CDK file asset at deploy time. Anything else is rejected."""
         errors = PropErrors("ModelData.from_asset")

@@ -21,6 +21,7 @@ from aws_cdk import (
 )
 from constructs import Construct
 
+from ..core._types import typed
 from ..core import instance_types
 from .endpoint_props import AlarmThresholds
 
@@ -54,6 +55,7 @@ class EndpointMonitoring(Construct):
         dashboard: create a CloudWatch dashboard. Default: True.
     """
 
+    @typed
     def __init__(
         self,
         scope: Construct,

@@ -44,6 +44,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
+from ..core._types import typed
 from ..core._functions import project_function
 from ..core._validation import PropErrors, acknowledge, is_token, nag_resource
 
@@ -104,10 +105,14 @@ class InvocationApi(Construct):
             granted that here.
         set_account_logging_role: set API Gateway's account-level CloudWatch Logs role, which access and execution
             logging need (see the module docstring). Default: True.
-        sync_route: add `POST /invocations` (InvokeEndpoint). Default: True. Set False in front of an asynchronous
-            endpoint, which answers only InvokeEndpointAsync (needs async_input_bucket).
+        sync_route: add `POST /invocations` (InvokeEndpoint). Default: True, and False in front of an
+            `AsyncEndpoint`, which answers only InvokeEndpointAsync (True there raises a ValueError).
+
+    In front of an `AsyncEndpoint`, `async_input_bucket` and `async_input_prefix` default to the endpoint's bucket
+    and input prefix, so `InvocationApi(self, "Api", endpoint=async_endpoint)` serves `POST /async-invocations`.
     """
 
+    @typed
     def __init__(
         self,
         scope: Construct,
@@ -115,7 +120,7 @@ class InvocationApi(Construct):
         *,
         endpoint: EndpointRef,
         async_input_bucket: s3.IBucket | None = None,
-        async_input_prefix: str = "async-input/",
+        async_input_prefix: str | None = None,
         authorization: Authorization = "iam",
         user_pool: cognito.IUserPool | None = None,
         throttle_rate_limit: float = 20,
@@ -127,10 +132,26 @@ class InvocationApi(Construct):
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
         waf_web_acl_arn: str | None = None,
         encryption_key: kms.IKey | None = None,
-        sync_route: bool = True,
+        sync_route: bool | None = None,
         set_account_logging_role: bool = True,
     ) -> None:
         super().__init__(scope, id)
+        from .async_endpoint import AsyncEndpoint
+
+        if isinstance(endpoint, AsyncEndpoint):
+            if sync_route:
+                raise ValueError(
+                    f"InvocationApi {id}: invalid props:\n  - sync_route (True) in front of AsyncEndpoint "
+                    f"{endpoint.node.id!r}, which answers only InvokeEndpointAsync: a sync route would fail on every "
+                    "request; drop sync_route (the API serves POST /async-invocations)"
+                )
+            sync_route = False
+            async_input_bucket = async_input_bucket or endpoint.bucket.bucket
+            if async_input_prefix is None:
+                async_input_prefix = endpoint.input_prefix
+        sync_route = True if sync_route is None else sync_route
+        if async_input_prefix is None:
+            async_input_prefix = "async-input/"
         if not sync_route and async_input_bucket is None:
             raise ValueError(
                 "InvocationApi: invalid props:\n  - sync_route (False) without async_input_bucket leaves no route: "

@@ -52,6 +52,7 @@ from aws_cdk import (
 )
 from constructs import Construct
 
+from ..core._types import typed, typed_fields
 from ..training import _workflow
 from . import accelerators
 from ..core import image_registry, instance_types
@@ -83,6 +84,7 @@ def compilation_enum(shape: str) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
+@typed_fields
 class TargetPlatform:
     """A compilation target given as OS, architecture and optional accelerator instead of a named device.
 
@@ -103,6 +105,7 @@ class TargetPlatform:
 
 
 @dataclass(frozen=True)
+@typed_fields
 class NeoEndpoint:
     """Deploy each compiled model to one endpoint (created on the first run, updated afterwards).
 
@@ -158,6 +161,7 @@ class NeoCompilation(Construct):
         reserved_concurrency: concurrent executions reserved for (and capping) the function. Default: 2.
     """
 
+    @typed
     def __init__(
         self,
         scope: Construct,

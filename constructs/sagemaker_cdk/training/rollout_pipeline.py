@@ -31,6 +31,7 @@ from aws_cdk import (
 )
 from constructs import Construct
 
+from ..core._types import typed, typed_fields
 from . import _workflow
 from ..core._validation import NAME_PATTERN, NAME_RULE, PropErrors, acknowledge, is_token, nag_resource
 from ..core.artifact_bucket import ArtifactBucket
@@ -43,6 +44,7 @@ MAX_PREFIX = 63 - 1 - _workflow.RUN_ID_LENGTH
 
 
 @dataclass(frozen=True)
+@typed_fields
 class MetricGate:
     """Stop the rollout unless the new model's metric reaches `threshold`.
 
@@ -115,6 +117,7 @@ class RolloutPipeline(Construct):
         log_retention: Default: one year.
     """
 
+    @typed
     def __init__(
         self,
         scope: Construct,
