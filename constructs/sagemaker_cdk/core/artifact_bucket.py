@@ -8,6 +8,8 @@ Cost: one KMS key ($1/month plus requests) and S3 storage; versioning keeps old 
 
 from __future__ import annotations
 
+import typing
+
 from aws_cdk import Duration, RemovalPolicy, Stack, aws_iam as iam, aws_kms as kms, aws_s3 as s3
 from constructs import Construct
 
@@ -124,7 +126,7 @@ class ArtifactBucket(Construct):
 
     def enable_event_bridge(self) -> None:
         """Send this bucket's object events to EventBridge (idempotent)."""
-        cfn = self.bucket.node.default_child
+        cfn = typing.cast(s3.CfnBucket, self.bucket.node.default_child)
         cfn.add_property_override("NotificationConfiguration.EventBridgeConfiguration.EventBridgeEnabled", True)
 
     def s3_uri(self, key: str = "") -> str:

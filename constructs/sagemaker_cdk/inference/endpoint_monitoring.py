@@ -84,6 +84,7 @@ class EndpointMonitoring(Construct):
                 )
             )
             topic = sns.Topic(self, "Topic", master_key=key, enforce_ssl=True, display_name="SageMaker endpoint alarms")
+        assert topic is not None
         self.topic: sns.ITopic = topic
         self._action = cw_actions.SnsAction(topic)
         self.variant_alarms: dict[str, VariantAlarms] = {}
