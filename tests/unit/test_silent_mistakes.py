@@ -235,3 +235,17 @@ def test_at_500_resources_it_only_warns() -> None:
         cdk.CfnResource(stack, f"R{i}", type="AWS::SNS::Topic")
     warnings = Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp(".*has 500 resources.*"))
     assert warnings
+
+
+# -- values that aws-cdk-lib would reject with a jsii RuntimeError --------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["x", "Upper-Case", "under_score", "a..b", "192.168.1.1", "-lead", "a" * 64])
+def test_bucket_name_is_checked_by_us_not_by_jsii(stack: cdk.Stack, name: str) -> None:
+    with pytest.raises(ValueError, match=rf"bucket_name \('{name}'\) is not a valid S3 bucket name: use 3 to 63"):
+        ArtifactBucket(stack, "B", bucket_name=name)
+
+
+def test_a_valid_bucket_name_is_kept(stack: cdk.Stack) -> None:
+    ArtifactBucket(stack, "B", bucket_name="team.artifacts-01")
+    Template.from_stack(stack).has_resource_properties("AWS::S3::Bucket", {"BucketName": "team.artifacts-01"})

@@ -8,6 +8,7 @@ Cost: one KMS key ($1/month plus requests) and S3 storage; versioning keeps old 
 
 from __future__ import annotations
 
+import re
 import typing
 
 from aws_cdk import Duration, RemovalPolicy, Stack, aws_iam as iam, aws_kms as kms, aws_s3 as s3
@@ -16,6 +17,10 @@ from constructs import Construct
 from ._types import typed
 from .resource_budget import ResourceBudget
 from ._validation import PropErrors, acknowledge, is_token
+
+
+_BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_IP_ADDRESS = re.compile(r"\d+\.\d+\.\d+\.\d+")
 
 
 class ArtifactBucket(Construct):
@@ -55,6 +60,15 @@ class ArtifactBucket(Construct):
             errors.check(
                 isinstance(access_logs_prefix, str) and not access_logs_prefix.startswith("/"),
                 f"access_logs_prefix ({access_logs_prefix!r}) must be a key prefix without a leading '/'",
+            )
+        if bucket_name is not None and not is_token(bucket_name):
+            # S3's bucket naming rules (general purpose buckets): 3-63 characters, lower case, digits, '.', '-'.
+            errors.check(
+                bool(_BUCKET_NAME.fullmatch(bucket_name)) and ".." not in bucket_name
+                and not _IP_ADDRESS.fullmatch(bucket_name),
+                f"bucket_name ({bucket_name!r}) is not a valid S3 bucket name: use 3 to 63 lower-case letters, "
+                "digits, '.' and '-', starting and ending with a letter or digit, or leave bucket_name unset "
+                "(recommended: CloudFormation generates a unique name)",
             )
         errors.raise_if_any()
 
