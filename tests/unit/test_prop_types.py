@@ -125,3 +125,9 @@ def test_scope_and_id_are_checked_too(stack: cdk.Stack) -> None:
         sagemaker_cdk.ArtifactBucket("stack", "B")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match=r"id must be a string, got int 7"):
         sagemaker_cdk.ArtifactBucket(stack, 7)  # type: ignore[arg-type]
+
+
+def test_a_duplicate_id_is_a_value_error_from_us(stack: cdk.Stack) -> None:
+    sagemaker_cdk.ArtifactBucket(stack, "B")
+    with pytest.raises(ValueError, match=r"id \('B'\) is already used by another construct in Test: give each"):
+        sagemaker_cdk.ArtifactBucket(stack, "B")

@@ -128,9 +128,7 @@ def accepts(value: Any, hint: Any) -> bool:
             return isinstance(value, hint)
         except TypeError:  # a Protocol that is not runtime-checkable: check nothing rather than fail
             return True
-    if isinstance(hint, TypeVar) or callable(hint):
-        return True
-    return True
+    return True  # TypeVars and other typing constructs: not checked
 
 
 def describe(hint: Any) -> str:
@@ -321,6 +319,8 @@ def typed(func: F) -> F:
             parent = getattr(getattr(scope, "node", None), "path", "")
             owner = f"{owner_name} {parent}/{construct_id}" if isinstance(parent, str) and parent else f"{owner_name} {construct_id}"
         check(owner, given, hints)
+        if isinstance(construct_id, str) and "scope" in given:
+            _check_unique_id(owner, scope, construct_id)
         for name, value in given.items():
             if name in hints:
                 bound.arguments[name] = _befriend(value, hints[name])
@@ -328,6 +328,16 @@ def typed(func: F) -> F:
 
     wrapper.__sagemaker_cdk_typed__ = True  # type: ignore[attr-defined]
     return typing.cast(F, wrapper)
+
+
+def _check_unique_id(owner: str, scope: Any, construct_id: str) -> None:
+    """aws-cdk-lib answers a duplicate id with a jsii RuntimeError; say it in Python, with the fix."""
+    if scope.node.try_find_child(construct_id) is not None:
+        where = scope.node.path or "the app"
+        raise ValueError(
+            f"{owner}: invalid props:\n  - id ({construct_id!r}) is already used by another construct in {where}: "
+            "give each construct a unique id within its scope"
+        )
 
 
 def typed_fields(cls: C) -> C:
