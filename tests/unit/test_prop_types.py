@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterator
 
 import aws_cdk as cdk
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 import sagemaker_cdk
 import support
@@ -131,3 +132,32 @@ def test_a_duplicate_id_is_a_value_error_from_us(stack: cdk.Stack) -> None:
     sagemaker_cdk.ArtifactBucket(stack, "B")
     with pytest.raises(ValueError, match=r"id \('B'\) is already used by another construct in Test: give each"):
         sagemaker_cdk.ArtifactBucket(stack, "B")
+
+
+# -- property-based: random values of random types in every prop ----------------------------------------------------
+
+_ANY_VALUE = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 5),
+    st.floats(-2, 2, allow_nan=False),
+    st.text(alphabet="abc-_/.", max_size=6),
+    st.lists(st.integers(0, 3), max_size=2),
+    st.dictionaries(st.text(alphabet="ab", max_size=2), st.integers(0, 2), max_size=2),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_random_values_fail_with_our_errors_only(data: st.DataObject) -> None:
+    """Whatever a user passes, the answer is a TypeError or ValueError from us (or a construct): never an
+    AttributeError, a KeyError or a jsii RuntimeError."""
+    name, func, is_construct = data.draw(st.sampled_from(CALLABLES))
+    props = [p for p in _props(func) if not (is_construct and p.name in _TREE)]
+    values = {p.name: data.draw(_ANY_VALUE, label=p.name) for p in props}
+    try:
+        _call(func, is_construct, values)
+    except (TypeError, ValueError) as err:
+        text = str(err)
+        assert "jsii" not in text and "    at " not in text, text
+        assert "invalid props" in text or "missing" in text or "required" in text, text
