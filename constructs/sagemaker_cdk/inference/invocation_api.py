@@ -78,10 +78,11 @@ class InvocationApi(Construct):
 
     Args:
         endpoint: the endpoint to invoke (anything with `endpoint_name` and `endpoint_arn`).
-        async_input_bucket: bucket holding inputs for asynchronous inference. Default: None, and no
+        async_input_bucket: bucket holding inputs for asynchronous inference (an ArtifactBucket or any
+            s3.IBucket). Default: the AsyncEndpoint's bucket in front of one; otherwise None, and no
             `/async-invocations` route. The endpoint must have an async inference config for the route to work.
-        async_input_prefix: key prefix, inside `async_input_bucket`, that callers may name as input. Default:
-            "async-input/". Must end with "/".
+        async_input_prefix: key prefix, inside `async_input_bucket`, that callers may name as input. Default: the
+            AsyncEndpoint's input prefix in front of one, otherwise "async-input/". Must end with "/".
         authorization: "iam" (SigV4; grant callers with `grant_invoke`), "cognito" (a Cognito user pool
             authorizer on `user_pool`; callers send an ID token in `Authorization`) or "api_key" (an API key and a
             usage plan, `x-api-key` header; for machine clients outside AWS). Default: "iam".
