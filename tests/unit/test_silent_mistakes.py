@@ -177,7 +177,7 @@ def test_a_realtime_endpoint_keeps_its_sync_route(stack: cdk.Stack) -> None:
 def test_async_input_bucket_accepts_an_artifact_bucket(stack: cdk.Stack) -> None:
     endpoint = RealtimeEndpoint(stack, "E", variants=[Variant(model=xgboost_model(stack))])
     bucket = ArtifactBucket(stack, "Inputs")
-    api = InvocationApi(stack, "Api", endpoint=endpoint, async_input_bucket=bucket)  # type: ignore[arg-type]
+    api = InvocationApi(stack, "Api", endpoint=endpoint, async_input_bucket=bucket)
     assert api.async_input_bucket is bucket.bucket
 
 

@@ -10,6 +10,7 @@ from constructs import Construct
 
 from ._types import typed
 from ._validation import PropErrors, is_token
+from .artifact_bucket import ArtifactBucket
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,9 @@ class ModelData:
 
     @staticmethod
     @typed
-    def from_bucket(bucket: s3.IBucket, key: str, *, encryption_key: kms.IKey | None = None) -> "ModelData":
+    def from_bucket(
+        bucket: ArtifactBucket | s3.IBucket, key: str, *, encryption_key: kms.IKey | None = None
+    ) -> "ModelData":
         """An existing object. The model's role gets s3:GetObject on exactly this key (and kms:Decrypt on the
         bucket's key, or on `encryption_key` when the bucket is imported).
 
@@ -42,7 +45,7 @@ class ModelData:
                     "e.g. 'models/xgboost/model.tar.gz'",
                 )
         errors.raise_if_any()
-        return _BucketModelData(bucket, key, encryption_key)
+        return _BucketModelData(bucket.bucket if isinstance(bucket, ArtifactBucket) else bucket, key, encryption_key)
 
     @staticmethod
     @typed

@@ -47,6 +47,7 @@ from constructs import Construct
 from ..core._types import typed
 from ..core._functions import project_function
 from ..core._validation import PropErrors, acknowledge, is_token, nag_resource
+from ..core.artifact_bucket import ArtifactBucket
 
 STAGE_NAME = "prod"
 API_GATEWAY_DEFAULT_TIMEOUT = Duration.seconds(29)
@@ -120,7 +121,7 @@ class InvocationApi(Construct):
         id: str,
         *,
         endpoint: EndpointRef,
-        async_input_bucket: s3.IBucket | None = None,
+        async_input_bucket: ArtifactBucket | s3.IBucket | None = None,
         async_input_prefix: str | None = None,
         authorization: Authorization = "iam",
         user_pool: cognito.IUserPool | None = None,
@@ -150,6 +151,8 @@ class InvocationApi(Construct):
             async_input_bucket = async_input_bucket or endpoint.bucket.bucket
             if async_input_prefix is None:
                 async_input_prefix = endpoint.input_prefix
+        if isinstance(async_input_bucket, ArtifactBucket):
+            async_input_bucket = async_input_bucket.bucket
         sync_route = True if sync_route is None else sync_route
         if async_input_prefix is None:
             async_input_prefix = "async-input/"
