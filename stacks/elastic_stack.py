@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, CfnOutput, RemovalPolicy, Stack, Validations
+from aws_cdk import CfnOutput, RemovalPolicy, Stack
 from constructs import Construct
 
 from sagemaker_cdk import (
@@ -60,15 +60,10 @@ class ElasticInferenceStack(Stack):
         )
 
         # Serverless: pay per request, cold starts after idle gaps. Serverless Inference supports neither VPC
-        # placement nor network isolation, so this model opts out of both (the construct records a warning).
+        # placement nor network isolation, so this model opts out of both (no warning: only a serverless endpoint
+        # serves it).
         serverless_model = Model(
             self, "ServerlessModel", image=image, model_data=artifact, place_in_vpc=False, network_isolation=False
-        )
-        Validations.of(serverless_model).acknowledge(
-            Acknowledgment(
-                id="Annotation::sagemaker-cdk:model-outside-vpc",
-                reason="Serverless Inference supports neither VPC placement nor network isolation.",
-            )
         )
         self.serverless_endpoint = ServerlessEndpoint(
             self, "ServerlessEndpoint", model=serverless_model, memory_size_mb=config.serverless_memory_mb,

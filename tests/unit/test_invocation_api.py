@@ -408,9 +408,9 @@ def test_every_error_is_reported_at_once() -> None:
 
 
 def test_wrong_types_raise_type_error() -> None:
-    with pytest.raises(TypeError, match=r"endpoint .* must have string endpoint_name and endpoint_arn"):
+    with pytest.raises(TypeError, match=r"endpoint must be an EndpointRef \(an object with endpoint_arn and endpoint_name\), got object"):
         InvocationApi(new_stack(), "Api", endpoint=object())  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match=r"timeout must be a Duration, got 30"):
+    with pytest.raises(TypeError, match=r"timeout must be an aws_cdk.Duration, got int 30: pass an aws_cdk.Duration"):
         InvocationApi(new_stack(), "Api", endpoint=StubEndpoint(), timeout=30)  # type: ignore[arg-type]
 
 

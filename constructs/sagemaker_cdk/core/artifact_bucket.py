@@ -8,10 +8,19 @@ Cost: one KMS key ($1/month plus requests) and S3 storage; versioning keeps old 
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy, aws_iam as iam, aws_kms as kms, aws_s3 as s3
+import re
+import typing
+
+from aws_cdk import Duration, RemovalPolicy, Stack, aws_iam as iam, aws_kms as kms, aws_s3 as s3
 from constructs import Construct
 
+from ._types import typed
+from .resource_budget import ResourceBudget
 from ._validation import PropErrors, acknowledge, is_token
+
+
+_BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_IP_ADDRESS = re.compile(r"\d+\.\d+\.\d+\.\d+")
 
 
 class ArtifactBucket(Construct):
@@ -29,6 +38,7 @@ class ArtifactBucket(Construct):
             Default: False; `enable_event_bridge()` turns it on later.
     """
 
+    @typed
     def __init__(
         self,
         scope: Construct,
@@ -50,6 +60,15 @@ class ArtifactBucket(Construct):
             errors.check(
                 isinstance(access_logs_prefix, str) and not access_logs_prefix.startswith("/"),
                 f"access_logs_prefix ({access_logs_prefix!r}) must be a key prefix without a leading '/'",
+            )
+        if bucket_name is not None and not is_token(bucket_name):
+            # S3's bucket naming rules (general purpose buckets): 3-63 characters, lower case, digits, '.', '-'.
+            errors.check(
+                bool(_BUCKET_NAME.fullmatch(bucket_name)) and ".." not in bucket_name
+                and not _IP_ADDRESS.fullmatch(bucket_name),
+                f"bucket_name ({bucket_name!r}) is not a valid S3 bucket name: use 3 to 63 lower-case letters, "
+                "digits, '.' and '-', starting and ending with a letter or digit, or leave bucket_name unset "
+                "(recommended: CloudFormation generates a unique name)",
             )
         errors.raise_if_any()
 
@@ -93,6 +112,7 @@ class ArtifactBucket(Construct):
             removal_policy=removal_policy,
             auto_delete_objects=False,
         )
+        ResourceBudget.watch(Stack.of(self))
         if event_bridge:
             # A property override, not Bucket(event_bridge_enabled=True): that one adds aws-cdk-lib's
             # BucketNotificationsHandler custom resource (a Lambda with a managed policy) to flip the same switch.
@@ -120,7 +140,7 @@ class ArtifactBucket(Construct):
 
     def enable_event_bridge(self) -> None:
         """Send this bucket's object events to EventBridge (idempotent)."""
-        cfn = self.bucket.node.default_child
+        cfn = typing.cast(s3.CfnBucket, self.bucket.node.default_child)
         cfn.add_property_override("NotificationConfiguration.EventBridgeConfiguration.EventBridgeEnabled", True)
 
     def s3_uri(self, key: str = "") -> str:

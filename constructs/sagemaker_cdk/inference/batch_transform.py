@@ -52,6 +52,7 @@ from aws_cdk import (
 )
 from constructs import Construct
 
+from ..core._types import typed
 from ..core._functions import project_function
 from ..core._validation import (
     PropErrors,
@@ -103,6 +104,7 @@ class BatchTransformPipeline(Construct):
             keeps a burst of uploads from hitting CreateTransformJob's rate limit all at once.
     """
 
+    @typed
     def __init__(
         self,
         scope: Construct,
@@ -155,6 +157,7 @@ class BatchTransformPipeline(Construct):
         )
         stack = Stack.of(self)
         self.model = model
+        model.served_by("batch")
         self.bucket = bucket
         self.input_prefix = input_prefix
         self.output_prefix = output_prefix

@@ -44,8 +44,10 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
+from ..core._types import typed
 from ..core._functions import project_function
 from ..core._validation import PropErrors, acknowledge, is_token, nag_resource
+from ..core.artifact_bucket import ArtifactBucket
 
 STAGE_NAME = "prod"
 API_GATEWAY_DEFAULT_TIMEOUT = Duration.seconds(29)
@@ -77,10 +79,11 @@ class InvocationApi(Construct):
 
     Args:
         endpoint: the endpoint to invoke (anything with `endpoint_name` and `endpoint_arn`).
-        async_input_bucket: bucket holding inputs for asynchronous inference. Default: None, and no
+        async_input_bucket: bucket holding inputs for asynchronous inference (an ArtifactBucket or any
+            s3.IBucket). Default: the AsyncEndpoint's bucket in front of one; otherwise None, and no
             `/async-invocations` route. The endpoint must have an async inference config for the route to work.
-        async_input_prefix: key prefix, inside `async_input_bucket`, that callers may name as input. Default:
-            "async-input/". Must end with "/".
+        async_input_prefix: key prefix, inside `async_input_bucket`, that callers may name as input. Default: the
+            AsyncEndpoint's input prefix in front of one, otherwise "async-input/". Must end with "/".
         authorization: "iam" (SigV4; grant callers with `grant_invoke`), "cognito" (a Cognito user pool
             authorizer on `user_pool`; callers send an ID token in `Authorization`) or "api_key" (an API key and a
             usage plan, `x-api-key` header; for machine clients outside AWS). Default: "iam".
@@ -104,18 +107,22 @@ class InvocationApi(Construct):
             granted that here.
         set_account_logging_role: set API Gateway's account-level CloudWatch Logs role, which access and execution
             logging need (see the module docstring). Default: True.
-        sync_route: add `POST /invocations` (InvokeEndpoint). Default: True. Set False in front of an asynchronous
-            endpoint, which answers only InvokeEndpointAsync (needs async_input_bucket).
+        sync_route: add `POST /invocations` (InvokeEndpoint). Default: True, and False in front of an
+            `AsyncEndpoint`, which answers only InvokeEndpointAsync (True there raises a ValueError).
+
+    In front of an `AsyncEndpoint`, `async_input_bucket` and `async_input_prefix` default to the endpoint's bucket
+    and input prefix, so `InvocationApi(self, "Api", endpoint=async_endpoint)` serves `POST /async-invocations`.
     """
 
+    @typed
     def __init__(
         self,
         scope: Construct,
         id: str,
         *,
         endpoint: EndpointRef,
-        async_input_bucket: s3.IBucket | None = None,
-        async_input_prefix: str = "async-input/",
+        async_input_bucket: ArtifactBucket | s3.IBucket | None = None,
+        async_input_prefix: str | None = None,
         authorization: Authorization = "iam",
         user_pool: cognito.IUserPool | None = None,
         throttle_rate_limit: float = 20,
@@ -127,10 +134,28 @@ class InvocationApi(Construct):
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
         waf_web_acl_arn: str | None = None,
         encryption_key: kms.IKey | None = None,
-        sync_route: bool = True,
+        sync_route: bool | None = None,
         set_account_logging_role: bool = True,
     ) -> None:
         super().__init__(scope, id)
+        from .async_endpoint import AsyncEndpoint
+
+        if isinstance(endpoint, AsyncEndpoint):
+            if sync_route:
+                raise ValueError(
+                    f"InvocationApi {id}: invalid props:\n  - sync_route (True) in front of AsyncEndpoint "
+                    f"{endpoint.node.id!r}, which answers only InvokeEndpointAsync: a sync route would fail on every "
+                    "request; drop sync_route (the API serves POST /async-invocations)"
+                )
+            sync_route = False
+            async_input_bucket = async_input_bucket or endpoint.bucket.bucket
+            if async_input_prefix is None:
+                async_input_prefix = endpoint.input_prefix
+        if isinstance(async_input_bucket, ArtifactBucket):
+            async_input_bucket = async_input_bucket.bucket
+        sync_route = True if sync_route is None else sync_route
+        if async_input_prefix is None:
+            async_input_prefix = "async-input/"
         if not sync_route and async_input_bucket is None:
             raise ValueError(
                 "InvocationApi: invalid props:\n  - sync_route (False) without async_input_bucket leaves no route: "
