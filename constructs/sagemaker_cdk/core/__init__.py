@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 # public name -> module of this package that defines it. The top-level package re-exports every name listed here.
 _EXPORTS: dict[str, str] = {
     "ArtifactBucket": "artifact_bucket",
+    "acknowledge": "_validation",
     "ContainerImage": "container_image",
     "ModelData": "model_data",
     "ModelNetwork": "network",
@@ -33,6 +34,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - static analysers see the eager imports
+    from ._validation import acknowledge
     from .artifact_bucket import ArtifactBucket
     from .container_image import ContainerImage
     from .model_data import ModelData
