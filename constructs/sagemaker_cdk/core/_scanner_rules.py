@@ -109,7 +109,7 @@ class CheckovSkips:
     @classmethod
     def of(cls, scope: Any) -> "CheckovSkips":
         """The instance attached to `scope`'s stack (or to `scope` itself outside any stack), created once."""
-        target = scope if Stage.is_stage(scope) or not _in_stack(scope) else Stack.of(scope)
+        target = scope if Stage.is_stage(scope) or not in_stack(scope) else Stack.of(scope)
         for aspect in Aspects.of(target).all:
             if isinstance(aspect, cls):
                 return aspect
@@ -157,7 +157,7 @@ def _has_environment(resource: CfnResource) -> bool:
     return bool(getattr(resource, "environment", None))
 
 
-def _in_stack(scope: Any) -> bool:
+def in_stack(scope: Any) -> bool:
     try:
         Stack.of(scope)
     except Exception:  # jsii raises when no Stack is among the ancestors (App, Stage)

@@ -106,7 +106,8 @@ def acknowledge(scope: Any, finding: str, reason: str) -> None:
     """
     from aws_cdk import Acknowledgment, Validations
 
-    from ._scanner_rules import CheckovSkips, is_checkov_id
+    from ._managed_policies import ManagedRolePolicies
+    from ._scanner_rules import CheckovSkips, in_stack, is_checkov_id
 
     if not isinstance(reason, str) or len(reason.strip()) < 20:
         raise ValueError(f"acknowledge({finding!r}): give a reason a reviewer would accept, got {reason!r}")
@@ -114,6 +115,8 @@ def acknowledge(scope: Any, finding: str, reason: str) -> None:
         pack = finding.split("-", 1)[0]
         Validations.of(scope).acknowledge(Acknowledgment(id=f"{pack}::{finding}", reason=reason))
     CheckovSkips.of(scope).add(scope, finding, reason)
+    if in_stack(scope):  # the stack's library roles keep their grants in customer-managed policies
+        ManagedRolePolicies.of(scope)
 
 
 def nag_resource(scope: Any, value: Any) -> str:

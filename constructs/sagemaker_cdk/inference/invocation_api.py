@@ -611,32 +611,37 @@ def account_logging_role(scope: Construct) -> apigw.CfnAccount:
     log_groups = stack.format_arn(
         service="logs", resource="log-group", resource_name="*", arn_format=ArnFormat.COLON_RESOURCE_NAME
     )
-    # The policy is part of the role resource (not a separate AWS::IAM::Policy), so retaining the role keeps it.
     role = iam.Role(
         holder,
         "Role",
         assumed_by=iam.ServicePrincipal("apigateway.amazonaws.com"),
         description="API Gateway account-level role: writes access and execution logs to CloudWatch Logs",
-        inline_policies={
-            "CloudWatchLogs": iam.PolicyDocument(
-                statements=[
-                    iam.PolicyStatement(
-                        actions=[
-                            "logs:CreateLogGroup",
-                            "logs:CreateLogStream",
-                            "logs:DescribeLogGroups",
-                            "logs:DescribeLogStreams",
-                            "logs:PutLogEvents",
-                            "logs:GetLogEvents",
-                            "logs:FilterLogEvents",
-                        ],
-                        resources=[log_groups],
-                    )
-                ]
-            )
-        },
+    )
+    # A customer-managed policy (HIPAA/NIST IAMNoInlinePolicy), retained with the role so that logging keeps working.
+    policy = iam.ManagedPolicy(
+        role,
+        "CloudWatchLogs",
+        description="API Gateway account-level logging: CloudWatch Logs writes",
+        roles=[role],
+        document=iam.PolicyDocument(
+            statements=[
+                iam.PolicyStatement(
+                    actions=[
+                        "logs:CreateLogGroup",
+                        "logs:CreateLogStream",
+                        "logs:DescribeLogGroups",
+                        "logs:DescribeLogStreams",
+                        "logs:PutLogEvents",
+                        "logs:GetLogEvents",
+                        "logs:FilterLogEvents",
+                    ],
+                    resources=[log_groups],
+                )
+            ]
+        ),
     )
     role.apply_removal_policy(RemovalPolicy.RETAIN)
+    policy.apply_removal_policy(RemovalPolicy.RETAIN)
     acknowledge(
         role,
         f"AwsSolutions-IAM5[Resource::{nag_resource(stack, log_groups)}]",
@@ -644,6 +649,6 @@ def account_logging_role(scope: Construct) -> apigw.CfnAccount:
         "(API-Gateway-Execution-Logs_<id>/<stage>), across every API of the account and region.",
     )
     account = apigw.CfnAccount(holder, "Account", cloud_watch_role_arn=role.role_arn)
-    account.node.add_dependency(role)
+    account.node.add_dependency(role)  # and its policy, a child of the role
     return account
 
