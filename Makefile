@@ -51,7 +51,7 @@ synth: setup
 	@$(CDK) synth --quiet --no-notices
 	@echo "Synthesized into cdk.out/: $$(ls cdk.out/*.template.json | xargs -n1 basename | tr '\n' ' ')"
 
-test: setup
+test: setup checkov-setup
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
 diff: setup

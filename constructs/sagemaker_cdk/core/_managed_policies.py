@@ -20,7 +20,7 @@ import json
 from typing import Any
 
 import jsii
-from aws_cdk import Aspects, IAspect, Stack, aws_iam as iam
+from aws_cdk import Annotations, Aspects, IAspect, Stack, aws_iam as iam
 
 from ._scanner_rules import FRAMEWORK_ID
 
@@ -30,7 +30,7 @@ MANAGED_POLICY_LIMIT = 6144
 # Pessimistic lengths for values CloudFormation fills in: the longest partition and region names, a 12-digit
 # account, and an ARN or name with room for a long resource name.
 _PSEUDO = {
-    "AWS::Partition": "aws-iso-b",
+    "AWS::Partition": "aws-us-gov",
     "AWS::Region": "ap-southeast-5",
     "AWS::AccountId": "123456789012",
     "AWS::URLSuffix": "amazonaws.com.cn",
@@ -111,6 +111,12 @@ class ManagedRolePolicies:
         document = stack.resolve(policy.document)
         statements = document.get("Statement", [])
         groups = [statements] if estimated_size(document) <= MANAGED_POLICY_LIMIT else split_statements(statements)
+        if any(estimated_size({**document, "Statement": g}) > MANAGED_POLICY_LIMIT for g in groups):
+            Annotations.of(node).add_warning_v2(
+                "sagemaker-cdk:managed-policy-size",
+                "A single statement of this role's policy may exceed IAM's 6,144-character managed policy limit "
+                "once CloudFormation resolves its ARNs: split its resources over several grants.",
+            )
         for index, group in enumerate(groups):
             iam.CfnManagedPolicy(
                 policy,
