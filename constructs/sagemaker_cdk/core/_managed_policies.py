@@ -77,7 +77,8 @@ def split_statements(statements: list[Any], limit: int = MANAGED_POLICY_LIMIT) -
 
 
 def _is_library_construct(scope: Any) -> bool:
-    return type(scope).__module__.startswith("sagemaker_cdk.")
+    """A sagemaker_cdk construct, or a subclass of one defined in your code."""
+    return any(cls.__module__.startswith("sagemaker_cdk.") for cls in type(scope).__mro__)
 
 
 def converts(role: iam.Role) -> bool:
