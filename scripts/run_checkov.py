@@ -3,7 +3,7 @@
 
     python scripts/run_checkov.py cdk.out --output cdk.out/checkov
 
-Scans every `*.template.json` of the assembly with the CloudFormation framework, offline (`--skip-download`), and
+Scans every `*.template.json` of the assembly (nested Stage assemblies included) with the CloudFormation framework, offline (`--skip-download`), and
 writes checkov's machine-readable report to `<output>/results_json.json` (`make review` reads it). Exits 1 when a
 check failed or a skip has no comment, printing each; prints the counts either way. The tests import `run` and
 `problems` from here.
@@ -27,7 +27,8 @@ RESULTS = "results_json.json"
 
 def run(assembly_dir: Path | str, output_dir: Path | str, checkov: Path = CHECKOV) -> dict[str, Any]:
     """Run checkov on the assembly's templates; return its JSON report (also written to output_dir)."""
-    templates = sorted(str(p) for p in Path(assembly_dir).glob("*.template.json"))
+    # Nested assemblies (a Stage's stacks) live in assembly-*/ folders; asset folders hold no templates.
+    templates = sorted(str(p) for p in Path(assembly_dir).rglob("*.template.json") if "/asset." not in str(p))
     if not templates:
         raise FileNotFoundError(f"no *.template.json in {assembly_dir}: synthesize first (make synth)")
     if not checkov.exists():
