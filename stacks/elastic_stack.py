@@ -16,6 +16,7 @@ from sagemaker_cdk import (
     ModelNetwork,
     ServerlessEndpoint,
     Variant,
+    acknowledge,
 )
 
 from .config import ROOT, AppConfig
@@ -64,6 +65,12 @@ class ElasticInferenceStack(Stack):
         # serves it).
         serverless_model = Model(
             self, "ServerlessModel", image=image, model_data=artifact, place_in_vpc=False, network_isolation=False
+        )
+        acknowledge(
+            serverless_model,
+            "CKV_AWS_370",
+            "Serverless Inference supports neither VPC placement nor network isolation; the model's role still "
+            "reaches only its artifact, image and logs.",
         )
         self.serverless_endpoint = ServerlessEndpoint(
             self, "ServerlessEndpoint", model=serverless_model, memory_size_mb=config.serverless_memory_mb,

@@ -85,7 +85,7 @@ def function_of(template: Template) -> dict[str, Any]:
 def role_statements(synthesized: dict[str, Any], name: str, role: Any) -> list[dict[str, Any]]:
     role_ref = resolve(synthesized, name, role.role_name)
     statements = []
-    for policy in tpl(synthesized, name).find_resources("AWS::IAM::Policy").values():
+    for policy in tpl(synthesized, name).find_resources("AWS::IAM::ManagedPolicy").values():
         if role_ref in policy["Properties"]["Roles"]:
             statements += policy["Properties"]["PolicyDocument"]["Statement"]
     return statements

@@ -46,5 +46,11 @@ def subscribe_email(topic: sns.ITopic, address: str, *, scope: Construct | None 
         )
         for finding in ("AwsSolutions-SQS3", "Serverless-SQSRedrivePolicy"):
             acknowledge(queue, finding, "This queue is itself the dead-letter queue of the e-mail subscriptions.")
+        acknowledge(
+            queue,
+            "CKV_AWS_27",
+            "Dead-letter queue encrypted with SQS-managed keys (SSE-SQS): SNS delivers undeliverable notices to it "
+            "without a key grant, and they hold alarm and job-state text, not data.",
+        )
     topic.add_subscription(subscriptions.EmailSubscription(address, dead_letter_queue=queue))
     return queue

@@ -449,6 +449,12 @@ class BatchTransformPipeline(Construct):
         )
         acknowledge(
             self.dead_letter_queue,
+            "CKV_AWS_27",
+        "Dead-letter queue encrypted with SQS-managed keys (SSE-SQS): EventBridge and Lambda deliver to it "
+        "without a key grant, and it holds failure records (event metadata: object keys, job names), not data.",
+    )
+        acknowledge(
+            self.dead_letter_queue,
             "Serverless-SQSRedrivePolicy",
             "This queue is the terminal dead-letter queue; a redrive policy would move its messages nowhere useful.",
         )

@@ -636,34 +636,39 @@ def account_logging_role(scope: Construct) -> apigw.CfnAccount:
     log_groups = stack.format_arn(
         service="logs", resource="log-group", resource_name="*", arn_format=ArnFormat.COLON_RESOURCE_NAME
     )
-    # The policy is part of the role resource (not a separate AWS::IAM::Policy), so retaining the role keeps it.
     role = iam.Role(
         holder,
         "Role",
         assumed_by=iam.ServicePrincipal("apigateway.amazonaws.com"),
         description="API Gateway account-level role: writes access and execution logs to CloudWatch Logs",
-        inline_policies={
-            "CloudWatchLogs": iam.PolicyDocument(
-                statements=[
-                    iam.PolicyStatement(
-                        actions=[
-                            "logs:CreateLogGroup",
-                            "logs:CreateLogStream",
-                            "logs:DescribeLogStreams",
-                            "logs:PutLogEvents",
-                            "logs:GetLogEvents",
-                            "logs:FilterLogEvents",
-                        ],
-                        resources=[log_groups],
-                    ),
-                    # DescribeLogGroups has no resource type (Service Authorization Reference, CloudWatch Logs):
-                    # it matches only Resource "*", so next to a log-group ARN it would never be granted.
-                    iam.PolicyStatement(actions=["logs:DescribeLogGroups"], resources=["*"]),
-                ]
-            )
-        },
+    )
+    # A customer-managed policy (HIPAA/NIST IAMNoInlinePolicy), retained with the role so that logging keeps working.
+    policy = iam.ManagedPolicy(
+        role,
+        "CloudWatchLogs",
+        description="API Gateway account-level logging: CloudWatch Logs writes",
+        roles=[role],
+        document=iam.PolicyDocument(
+            statements=[
+                iam.PolicyStatement(
+                    actions=[
+                        "logs:CreateLogGroup",
+                        "logs:CreateLogStream",
+                        "logs:DescribeLogStreams",
+                        "logs:PutLogEvents",
+                        "logs:GetLogEvents",
+                        "logs:FilterLogEvents",
+                    ],
+                    resources=[log_groups],
+                ),
+                # DescribeLogGroups has no resource type (Service Authorization Reference, CloudWatch Logs):
+                # it matches only Resource "*", so next to a log-group ARN it would never be granted.
+                iam.PolicyStatement(actions=["logs:DescribeLogGroups"], resources=["*"]),
+            ]
+        ),
     )
     role.apply_removal_policy(RemovalPolicy.RETAIN)
+    policy.apply_removal_policy(RemovalPolicy.RETAIN)
     acknowledge(
         role,
         f"AwsSolutions-IAM5[Resource::{nag_resource(stack, log_groups)}]",
@@ -677,6 +682,6 @@ def account_logging_role(scope: Construct) -> apigw.CfnAccount:
         "CloudWatch Logs): it is granted on '*' or not at all, and it only lists log group names.",
     )
     account = apigw.CfnAccount(holder, "Account", cloud_watch_role_arn=role.role_arn)
-    account.node.add_dependency(role)
+    account.node.add_dependency(role)  # and its policy, a child of the role
     return account
 

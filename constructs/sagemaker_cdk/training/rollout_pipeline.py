@@ -541,6 +541,12 @@ class RolloutPipeline(Construct):
         )
         acknowledge(
             self.dead_letter_queue,
+            "CKV_AWS_27",
+        "Dead-letter queue encrypted with SQS-managed keys (SSE-SQS): EventBridge and Lambda deliver to it "
+        "without a key grant, and it holds failure records (event metadata: object keys, job names), not data.",
+    )
+        acknowledge(
+            self.dead_letter_queue,
             "Serverless-SQSRedrivePolicy",
             "This queue is itself the dead-letter queue of the pipeline's EventBridge triggers; messages that reach "
             "it are kept 14 days for inspection, not redriven.",
