@@ -648,24 +648,59 @@ _MAIN = {
     "AWS::DynamoDB::Table": ("Table", "#e8f5e9"),
 }
 _SKIP = {"AWS::CDK::Metadata"}
+# Where a folded resource belongs, when it names several resources: its property that names the owner.
+_FOLD_INTO = {
+    "AWS::IAM::Policy": "Roles",
+    "AWS::IAM::ManagedPolicy": "Roles",
+    "AWS::S3::BucketPolicy": "Bucket",
+    "AWS::SNS::TopicPolicy": "Topics",
+    "AWS::SQS::QueuePolicy": "Queues",
+    "AWS::Lambda::Permission": "FunctionName",
+    "AWS::ApiGateway::Stage": "RestApiId",
+    "AWS::ApiGateway::Deployment": "RestApiId",
+    "AWS::ApiGateway::Method": "RestApiId",
+    "AWS::ApiGateway::Resource": "RestApiId",
+    "AWS::ApplicationAutoScaling::ScalingPolicy": "ScalingTargetId",
+    "AWS::Lambda::EventInvokeConfig": "FunctionName",
+    "AWS::EC2::VPCEndpoint": "VpcId",
+    "AWS::EC2::FlowLog": "ResourceId",
+}
 # Edges to these are drawn only when they are the only thing linking two constructs (they touch everything).
 _QUIET_TARGETS = {"AWS::KMS::Key", "AWS::IAM::Role"}
 
 
 def _dot_id(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return '"' + text.replace('"', '\\"') + '"'
 
 
 def architecture_dot(stack: Stack) -> str:
     main = {lid for lid, r in stack.resources.items() if r.get("Type") in _MAIN}
     owner: dict[str, str] = {lid: lid for lid in main}
     folded: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
-    pending = [lid for lid, r in stack.resources.items() if lid not in main and r.get("Type") not in _SKIP]
+    # A role that one resource uses (a function's, a model's, a state machine's) is drawn inside that resource:
+    # its policies then fold in too, so the resource's arrows show what it may touch.
+    for lid in sorted(main):
+        if stack.resources[lid]["Type"] != "AWS::IAM::Role":
+            continue
+        users = {u for u in main if u != lid and stack.resources[u]["Type"] != "AWS::IAM::Role"
+                 and lid in stack.refs(stack.resources[u].get("Properties", {}))}
+        if len(users) == 1:
+            user = users.pop()
+            owner[lid] = user
+            folded[user]["role"] += 1
+    main = {lid for lid in main if owner[lid] == lid}
+    pending = [lid for lid, r in stack.resources.items() if lid not in owner and r.get("Type") not in _SKIP]
     for _ in range(3):  # a method folds into its API through a resource that folds first
         rest = []
         for lid in pending:
             res = stack.resources[lid]
-            targets = [t for t in _ordered_refs(stack, res.get("Properties", {})) if t in owner]
+            props = res.get("Properties", {})
+            anchor = _FOLD_INTO.get(res["Type"], "")
+            targets = [t for t in _ordered_refs(stack, [props.get(anchor), props]) if t in owner]
+            # Fold into what the resource is about (a stage into its API), not into the key that encrypts it.
+            # and into its own construct before another one (an API deployment names the endpoint it serves).
+            targets.sort(key=lambda t: (stack.resources[owner[t]]["Type"] in _QUIET_TARGETS,
+                                        _group(stack, t) != _group(stack, lid)))
             if targets:
                 owner[lid] = owner[targets[0]]
                 folded[owner[lid]][res["Type"].split("::")[-1]] += 1
@@ -697,7 +732,7 @@ def architecture_dot(stack: Stack) -> str:
 
     lines = [
         "digraph G {",
-        '  graph [rankdir=LR, fontname="Helvetica", fontsize=12, nodesep=0.25, ranksep=0.6, compound=true, '
+        '  graph [rankdir=TB, fontname="Helvetica", fontsize=12, nodesep=0.25, ranksep=0.6, compound=true, '
         'newrank=true, pad=0.2];',
         '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=10, color="#90a4ae", '
         'margin="0.12,0.06"];',
@@ -715,7 +750,8 @@ def architecture_dot(stack: Stack) -> str:
             kind, colour = _MAIN[stack.resources[node]["Type"]]
             name = stack.short(node)
             name = name[len(group) + 1 :] if name.startswith(group + "/") else name.split("/")[-1]
-            label = kind + ("\\n" + name if name and name != group else "")
+            plain = name.lower().replace(" ", "")
+            label = kind + ("\\n" + name if name and name != group and plain != kind.lower().replace(" ", "") else "")
             extra = folded.get(node)
             if extra:
                 label += "\\n+ " + ", ".join(f"{n} {kind}" for kind, n in sorted(extra.items()))
@@ -902,7 +938,7 @@ def _html(stacks: list[Stack], facts: dict[str, Any], svgs: list[str]) -> str:
         auth = sorted({m["auth"] + (" + API key" if m["api_key"] else "") for a in stack_apis for m in a["methods"]})
         rows.append([
             f"<b>{_e(name)}</b>", str(s["resources"]), str(len(s["iam"])),
-            _e(", ".join(f"{c['endpoint']}" for c in s["capacity"]) or "-"),
+            _e(", ".join(dict.fromkeys(c["endpoint"] for c in s["capacity"])) or "-"),
             _e(", ".join(f"{a['api']} ({a['stage']})" for a in stack_apis) or "-") +
             (f"<br><span class='muted'>{_e(', '.join(auth))}</span>" if auth else ""),
             str(len(s["exposure"]["public"])),
