@@ -459,9 +459,14 @@ def capacity(stack: Stack) -> list[dict[str, Any]]:
                 at_rest = variant.get("InitialInstanceCount", 0)
                 at_max = target.get("MaxCapacity", at_rest) if target else at_rest
                 at_min = target.get("MinCapacity") if target else None
-                # Blue/green (and the default all-at-once update) provisions the new fleet beside the old one:
-                # the peak is the old fleet at its current size plus a new fleet of the same size.
-                during = 2 * at_max if not rolling else at_max + max(1, at_max // 2)
+                # DeploymentConfig (SageMaker API reference): a blue/green update, also the default when no policy
+                # is given, "creates a new fleet during the deployment while maintaining the old fleet", so the
+                # peak is twice the fleet; a rolling update adds one batch (RollingUpdatePolicy.MaximumBatchSize).
+                during = 2 * at_max
+                if rolling:
+                    batch = props["DeploymentConfig"]["RollingUpdatePolicy"].get("MaximumBatchSize", {})
+                    size = batch.get("Value", 100)
+                    during = at_max + (size if batch.get("Type") == "INSTANCE_COUNT" else -(-at_max * size // 100))
                 note = []
                 if target:
                     note.append(f"autoscaling {at_min}..{at_max}")
