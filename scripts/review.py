@@ -168,9 +168,20 @@ def _statement_row(stack: Stack, statement: dict[str, Any], source: str) -> dict
         "effect": statement.get("Effect", "Allow"),
         "actions": sorted(stack.render(a) for a in actions),
         "resources": sorted({stack.render(r) for r in resources}),
-        "conditions": stack.render(statement["Condition"]) if statement.get("Condition") else "",
+        "conditions": _conditions(stack, statement.get("Condition")),
         "source": source,
     }
+
+
+def _conditions(stack: Stack, condition: Any) -> str:
+    """`Operator key = value, value` per line, with references rendered as construct paths."""
+    if not isinstance(condition, dict):
+        return stack.render(condition) if condition else ""
+    lines = []
+    for operator, tests in condition.items():
+        for key, value in (tests.items() if isinstance(tests, dict) else [("", tests)]):
+            lines.append(f"{operator} {key} = {stack.render(value)}")
+    return "\n".join(lines)
 
 
 def iam_matrix(stack: Stack) -> list[dict[str, Any]]:
@@ -241,7 +252,7 @@ def resource_policies(stack: Stack) -> list[dict[str, Any]]:
                 "effect": "Allow",
                 "actions": [stack.render(props.get("Action"))],
                 "resources": [stack.render(props.get("FunctionName"))],
-                "conditions": "; ".join(
+                "conditions": "\n".join(
                     f"{key} = {stack.render(props[key])}" for key in ("SourceArn", "SourceAccount") if props.get(key)
                 ),
                 "source": res["Type"],
@@ -842,6 +853,7 @@ table { border-collapse: collapse; width: 100%; margin: 6px 0 14px; font-size: 1
 th, td { border-bottom: 1px solid var(--line); padding: 4px 8px; text-align: left; vertical-align: top; }
 th { background: #f5f7fa; position: sticky; top: 37px; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+code.nowrap { white-space: nowrap; word-break: normal; }
 code, .mono { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 12px; word-break: break-all; }
 .tag { display: inline-block; padding: 0 6px; border-radius: 4px; font-size: 12px; font-weight: 600; }
 .tag.open { background: #ffebee; color: var(--bad); } .tag.accepted { background: #e8f5e9; color: var(--ok); }
@@ -1007,14 +1019,15 @@ def _html(stacks: list[Stack], facts: dict[str, Any], svgs: list[str]) -> str:
     for name, s in all_stacks.items():
         parts.append(f"<h3>{_e(name)}: {len(s['iam'])} roles</h3>")
         for role in s["iam"]:
-            rows = [[_e(r["effect"]), "<br>".join(f"<code>{_e(a)}</code>" for a in r["actions"]),
+            rows = [[_e(r["effect"]), "<br>".join(f"<code class='nowrap'>{_e(a)}</code>" for a in r["actions"]),
                      "<br>".join(f"<code>{_e(x)}</code>" for x in r["resources"]),
-                     f"<code>{_e(r['conditions'])}</code>" if r["conditions"] else "",
+                     "<br>".join(f"<code>{_e(c)}</code>" for c in r["conditions"].splitlines()),
                      f"<span class='muted'>{_e(r['source'])}</span>"] for r in role["rows"]]
             managed = f" Managed policies: <code>{_e(', '.join(role['managed']))}</code>." if role["managed"] else ""
             parts.append(
                 f"<details class='role' data-role='{_e(role['logical_id'])}'><summary><b>{_e(role['role'])}</b> "
-                f"<span class='muted'>assumed by {_e('; '.join(role['trust']))}; {len(role['rows'])} statements"
+                f"<span class='muted'>assumed by {_e('; '.join(role['trust']))}; "
+                f"{len(role['rows']) or 'no'} policy statements"
                 f"</span></summary>{managed}"
                 + _table(["Effect", "Action", "Resource", "Condition", "From"], rows) + "</details>")
         policies = s["resource_policies"]
@@ -1023,8 +1036,9 @@ def _html(stacks: list[Stack], facts: dict[str, Any], svgs: list[str]) -> str:
                          "</summary>" + _table(
                              ["Resource", "Principal", "Effect", "Action", "Condition"],
                              [[f"<code>{_e(p['target'])}</code>", f"<code>{_e(p['principal'])}</code>",
-                               _e(p["effect"]), "<br>".join(f"<code>{_e(a)}</code>" for a in p["actions"]),
-                               f"<code>{_e(p['conditions'])}</code>"] for p in policies]) + "</details>")
+                               _e(p["effect"]), "<br>".join(f"<code class='nowrap'>{_e(a)}</code>" for a in p["actions"]),
+                               "<br>".join(f"<code>{_e(c)}</code>" for c in p["conditions"].splitlines())]
+                              for p in policies]) + "</details>")
     parts.append("</section>")
 
     # --- Exposure
