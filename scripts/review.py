@@ -419,6 +419,7 @@ def encryption_map(stack: Stack) -> list[dict[str, Any]]:
             rows.append(
                 {
                     "store": stack.short(logical_id),
+                    "logical_id": logical_id,
                     "type": res["Type"],
                     "data": label,
                     "key": key,
@@ -567,11 +568,13 @@ def checkov_findings(stacks: list[Stack], results: Path) -> tuple[list[dict[str,
     if results.exists():
         data = json.loads(results.read_text())
         runs = data if isinstance(data, list) else [data]
-        total = collections.Counter()
+        total: collections.Counter[str] = collections.Counter()
+        version = ""
         for run in runs:
             if run.get("check_type") not in (None, "cloudformation"):
                 continue
             total.update({k: v for k, v in run.get("summary", {}).items() if isinstance(v, int)})
+            version = run.get("summary", {}).get("checkov_version", version)
             for key, state in (("failed_checks", "open"), ("skipped_checks", "accepted")):
                 for check in run.get("results", {}).get(key, []):
                     stack_name = Path(check.get("file_path", "")).name.removesuffix(".template.json")
@@ -586,7 +589,7 @@ def checkov_findings(stacks: list[Stack], results: Path) -> tuple[list[dict[str,
                         "reason": check.get("check_result", {}).get("suppress_comment", "")
                         if state == "accepted" else check.get("check_name", ""),
                     })
-        status = (f"checkov {total.get('checkov_version', '')}: {total.get('passed', 0)} passed, "
+        status = (f"checkov {version}: {total.get('passed', 0)} passed, "
                   f"{total.get('failed', 0)} failed, {total.get('skipped', 0)} skipped (from {results})")
         return findings, status
     # checkov not run: still show the skips the templates declare, so their reasons are reviewable.
@@ -860,7 +863,8 @@ code, .mono { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 
 .tag.warn { background: #fff3e0; color: var(--warn); }
 .muted { color: var(--muted); }
 .diagram { border: 1px solid var(--line); border-radius: 8px; padding: 8px; overflow-x: auto; background: #fff; }
-.diagram svg { max-width: 100%; height: auto; }
+.diagram svg { max-width: 100%; height: auto; cursor: zoom-in; }
+.diagram.full svg { max-width: none; cursor: zoom-out; }
 details { margin: 4px 0; } summary { cursor: pointer; }
 ul.tight { margin: 4px 0; padding-left: 20px; }
 """
@@ -994,9 +998,11 @@ def _html(stacks: list[Stack], facts: dict[str, Any], svgs: list[str]) -> str:
     parts.append('<section id="diagrams"><h2>Architecture</h2><p class="muted">Per stack, the main resources '
                  "grouped by the construct that creates them; an arrow points from a resource to what it "
                  "references (Ref / GetAtt). Policies, permissions, alarms and other low-level resources are folded "
-                 "into the node they belong to (\"+ n Policy\"). Faint arrows lead to roles and keys.</p>")
+                 "into the node they belong to (\"+ n Policy\"). Faint arrows lead to roles and keys. Click a diagram to "
+                 "see it at full size.</p>")
     for stack, svg in zip(stacks, svgs):
-        parts.append(f'<h3 id="diagram-{_e(stack.name)}">{_e(stack.name)}</h3><div class="diagram">{svg}</div>')
+        parts.append(f'<h3 id="diagram-{_e(stack.name)}">{_e(stack.name)}</h3>'
+                     f'<div class="diagram" onclick="this.classList.toggle(\'full\')">{svg}</div>')
     parts.append("</section>")
 
     # --- Resources

@@ -143,13 +143,14 @@ def test_encryption_map_covers_every_data_store(review: Any) -> None:
     stores = ("AWS::S3::Bucket", "AWS::SQS::Queue", "AWS::SNS::Topic", "AWS::Logs::LogGroup",
               "AWS::StepFunctions::StateMachine", "AWS::SageMaker::EndpointConfig")
     for name, template in _templates(directory).items():
-        mapped = {e["store"] for e in facts["stacks"][name]["encryption"]}
+        mapped = {e["logical_id"]: e for e in facts["stacks"][name]["encryption"]}
         for logical_id, res in template["Resources"].items():
             if res["Type"] in stores:
-                path = res["Metadata"]["aws:cdk:path"].split("/")[1:]
-                while len(path) > 1 and path[-1] in ("Resource", "Default"):
-                    path.pop()
-                assert "/".join(path) in mapped, logical_id
+                assert logical_id in mapped, logical_id
+        # Every bucket holding data (not an access-log bucket) is under one of the app's KMS keys, with rotation.
+        for logical_id, row in mapped.items():
+            if row["type"] == "AWS::S3::Bucket" and "AccessLogs" not in logical_id:
+                assert row["customer_key"] and row["rotation"] == "on", row
 
 
 def test_findings_cover_every_scanner_with_reasons(review: Any) -> None:
