@@ -452,13 +452,10 @@ def capacity(stack: Stack) -> list[dict[str, Any]]:
             config = stack.resources[config_id].get("Properties", {})
             for variant in config.get("ProductionVariants", []):
                 variant_name = variant.get("VariantName")
-                target = next(
-                    (t for text, t in targets.items()
-                     if text.endswith(f"/variant/{variant_name}") and
-                     (f"endpoint/{name_text}/" in text or (isinstance(name, str) and name in text)
-                      or stack.short(endpoint_id) in text)),
-                    None,
-                )
+                # ResourceId is endpoint/<name>/variant/<variant>, literal or a Join on the endpoint's name.
+                short = stack.short(endpoint_id)
+                ids = {f"endpoint/{n}/variant/{variant_name}" for n in (name_text, short, f"{short}.EndpointName")}
+                target = next((t for text, t in targets.items() if text in ids), None)
                 if "ServerlessConfig" in variant:
                     server = variant["ServerlessConfig"]
                     rows.append({

@@ -167,3 +167,51 @@ def test_findings_cover_every_scanner_with_reasons(review: Any) -> None:
     assert "checkov was not run: run make checkov" in page
     assert facts["cfn_lint"].startswith("cfn-lint ")
     assert not [f for f in facts["findings"] if f["scanner"] == "cfn-lint" and f["state"] == "open"]
+
+
+def test_exposure_and_capacity_flag_what_the_reference_app_avoids() -> None:
+    """A hand-written template with what a reviewer must see: open ingress, a public bucket, an unauthenticated
+    method, a token-named endpoint under a rolling update. No synth: the helpers read templates only."""
+    review = _review_module()
+    template = {
+        "Resources": {
+            "Bucket": {"Type": "AWS::S3::Bucket", "Properties": {}},
+            "BucketPolicy": {"Type": "AWS::S3::BucketPolicy", "Properties": {
+                "Bucket": {"Ref": "Bucket"},
+                "PolicyDocument": {"Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"},
+                                                  "Action": "s3:GetObject", "Resource": "*"}]}}},
+            "Group": {"Type": "AWS::EC2::SecurityGroup", "Properties": {
+                "SecurityGroupIngress": [{"CidrIp": "0.0.0.0/0", "FromPort": 22, "ToPort": 22}]}},
+            "Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {}},
+            "Get": {"Type": "AWS::ApiGateway::Method", "Properties": {
+                "RestApiId": {"Ref": "Api"}, "HttpMethod": "GET", "AuthorizationType": "NONE"},
+                "Metadata": {"aws:cdk:path": "S/Api/Default/items/GET/Resource"}},
+            "Stage": {"Type": "AWS::ApiGateway::Stage", "Properties": {"RestApiId": {"Ref": "Api"},
+                                                                        "StageName": "prod"}},
+            "Config": {"Type": "AWS::SageMaker::EndpointConfig", "Properties": {"ProductionVariants": [
+                {"VariantName": "main", "InitialInstanceCount": 3, "InstanceType": "ml.c5.xlarge"}]}},
+            "Endpoint": {"Type": "AWS::SageMaker::Endpoint", "Properties": {
+                "EndpointConfigName": {"Fn::GetAtt": ["Config", "EndpointConfigName"]},
+                "DeploymentConfig": {"RollingUpdatePolicy": {
+                    "MaximumBatchSize": {"Type": "CAPACITY_PERCENT", "Value": 25}}}},
+                "Metadata": {"aws:cdk:path": "S/Endpoint/Resource"}},
+            "Target": {"Type": "AWS::ApplicationAutoScaling::ScalableTarget", "Properties": {
+                "ServiceNamespace": "sagemaker", "MinCapacity": 3, "MaxCapacity": 10,
+                "ResourceId": {"Fn::Join": ["", ["endpoint/", {"Fn::GetAtt": ["Endpoint", "EndpointName"]},
+                                                 "/variant/main"]]}}},
+        }
+    }
+    stack = review.Stack("S", template)
+    found = review.exposure(stack)
+    whys = " | ".join(p["why"] for p in found["public"])
+    assert "Allow to * without a condition" in whys
+    assert "public access block not fully on" in whys
+    assert "ingress from anywhere, ports 22-22" in whys
+    (api,) = found["apis"]
+    assert api["methods"] == [{"method": "GET", "route": "/items", "auth": "NONE", "api_key": False,
+                               "authorizer": ""}]
+    (row,) = review.capacity(stack)
+    # Rolling update: the fleet at its maximum plus one batch of 25 % (3 instances of 10).
+    assert (row["at_rest"], row["at_max"], row["during_update"]) == (3, 10, 13)
+    (bucket,) = [e for e in review.encryption_map(stack) if e["logical_id"] == "Bucket"]
+    assert not bucket["customer_key"]
