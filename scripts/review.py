@@ -588,6 +588,9 @@ def checkov_findings(stacks: list[Stack], results: Path) -> tuple[list[dict[str,
                     })
         status = (f"checkov {version}: {total.get('passed', 0)} passed, "
                   f"{total.get('failed', 0)} failed, {total.get('skipped', 0)} skipped (from {results})")
+        manifest = results.parent.parent / "manifest.json"
+        if manifest.exists() and results.stat().st_mtime < manifest.stat().st_mtime:
+            status += "; older than the assembly: run make checkov again"
         return findings, status
     # checkov not run: still show the skips the templates declare, so their reasons are reviewable.
     for stack in stacks:
