@@ -73,6 +73,12 @@ preflight: synth
 iam-lint: synth
 	@$(PY) tests/iam_lint.py cdk.out/*.template.json
 
+# One offline HTML page of what cdk.out deploys: diagrams, IAM, exposure, keys, capacity, every scanner's findings
+# (README: Reviewing a change). Open cdk.out/review/index.html in a browser.
+.PHONY: review
+review: synth
+	@$(PY) scripts/review.py $(ARGS)
+
 rehearse: setup
 	@$(PY) scripts/rehearse.py $(ARGS)
 
