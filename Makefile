@@ -76,7 +76,7 @@ iam-lint: synth
 # One offline HTML page of what cdk.out deploys: diagrams, IAM, exposure, keys, capacity, every scanner's findings
 # (README: Reviewing a change). Open cdk.out/review/index.html in a browser.
 .PHONY: review
-review: synth
+review: checkov
 	@$(PY) scripts/review.py $(ARGS)
 
 rehearse: setup
