@@ -90,6 +90,12 @@ def test_number_in_range(value: object, low: float | None, high: float | None, i
     assert errors.messages == ([message] if message else [])
 
 
+def test_number_in_range_accepts_floats_by_default() -> None:
+    errors = v.PropErrors("T")
+    errors.number_in_range("n", 2.5, 1, 10)
+    assert errors.messages == []
+
+
 def test_number_in_range_skips_tokens() -> None:
     errors = v.PropErrors("T")
     errors.number_in_range("n", cdk.Token.as_number(cdk.Aws.ACCOUNT_ID), 1, 2)
@@ -136,6 +142,8 @@ def test_one_of() -> None:
         ("in/", "o//ut/", ["output_prefix ('o//ut/') must be a non-empty key prefix of letters, digits, '.', '_', '-' "
                            "and '/', without a leading '/' and ending with '/': e.g. 'ex/output/'"]),
         ("in/", 3, ["output_prefix must be a key prefix such as 'ex/input/', got int 3"]),
+        ("a", "a/b/", ["input_prefix ('a') must be a non-empty key prefix of letters, digits, '.', '_', '-' and '/', "
+                       "without a leading '/' and ending with '/': e.g. 'ex/input/'"]),  # no overlap message too
     ],
 )
 def test_io_prefixes(inp: object, out: object, messages: list[str]) -> None:
@@ -182,3 +190,4 @@ def test_nag_resource_renders_like_cdk_nag() -> None:
     assert v.nag_resource(stack, bucket.bucket_name) == f"<{logical}>"
     assert v.nag_resource(stack, bucket.arn_for_objects("p/*")) == f"<{logical}.Arn>/p/*"
     assert v.nag_resource(stack, "plain") == "plain"
+    assert v.nag_resource(stack, {"Fn::Sub": "a-${AWS::Region}"}) == "{'Fn::Sub': 'a-${AWS::Region}'}"
