@@ -16,7 +16,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 export VIRTUAL_ENV := $(CURDIR)/$(VENV)
 
-.PHONY: setup synth test diff deploy destroy rehearse bench regenerate clean
+.PHONY: setup synth test dist diff deploy destroy rehearse bench regenerate clean
 
 setup: $(PIP_STAMP) $(NPM_STAMP)
 
@@ -37,6 +37,14 @@ synth: setup
 test: setup
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
+# The sdist and the wheel (handlers, registry data and py.typed inside), built in an isolated environment and
+# checked with twine as PyPI would.
+dist: setup
+	@rm -rf dist build && mkdir dist
+	@$(PY) -m build --outdir dist . > dist/build.log 2>&1 || { cat dist/build.log; exit 1; }
+	@rm dist/build.log
+	@$(PY) -m twine check --strict dist/*
+
 diff: setup
 	@$(CDK) diff --no-notices $(ARGS)
 
@@ -56,4 +64,4 @@ regenerate: setup
 	@$(PY) scripts/generate_image_registry.py
 
 clean:
-	rm -rf cdk.out .pytest_cache .hypothesis bench/out
+	rm -rf cdk.out .pytest_cache .hypothesis bench/out dist build
