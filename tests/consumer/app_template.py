@@ -59,7 +59,7 @@ def build(app: cdk.App, assets: Path = HERE / "models" / "xgboost") -> dict[str,
     # Serving: a real-time endpoint with two variants, an HTTPS API, batch transform, async and serverless.
     serving = cdk.Stack(app, "ChurnServing")
     bucket = ArtifactBucket(serving, "Artifacts", removal_policy=RemovalPolicy.DESTROY)
-    network = ModelNetwork(serving, "Network", interface_endpoints=False)
+    network = ModelNetwork(serving, "Network")
     champion = Model(serving, "Champion", image=image, model_data=artifact, network=network)
     challenger = Model(serving, "Challenger", image=image, model_data=artifact, network=network)
     endpoint = RealtimeEndpoint(
