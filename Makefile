@@ -7,8 +7,9 @@ NPM_STAMP := node_modules/.deps-installed
 # The pinned CLI from package.json, called directly (npx would add its own start-up and warnings).
 CDK   := node_modules/.bin/cdk
 
-# aws-cdk-lib runs on jsii, which prints a Node.js end-of-life banner on every run under Node 20.
-# The variable holds the silenced major versions, comma-separated.
+# aws-cdk-lib runs on jsii, which prints a Node.js end-of-life banner on every run under Node 20 (jsii dropped it on
+# 2026-10-30). Only END_OF_LIFE silences that banner, and only when it lists the running major version (comma-separated;
+# "1" or "true" do not work). DEPRECATED covers the earlier "deprecated" phase of a version (any value).
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 18,20
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 18,20
 export CDK_DISABLE_CLI_TELEMETRY := true
