@@ -8,6 +8,8 @@ Cost: one KMS key ($1/month plus requests) and S3 storage; versioning keeps old 
 
 from __future__ import annotations
 
+from typing import cast
+
 from aws_cdk import Annotations, Duration, RemovalPolicy, Stack, aws_iam as iam, aws_kms as kms, aws_s3 as s3
 from constructs import Construct
 
@@ -119,7 +121,7 @@ class ArtifactBucket(Construct):
         "Permissions for log delivery": the logging.s3.amazonaws.com principal, scoped by aws:SourceArn and
         aws:SourceAccount).
         """
-        cfn = self.bucket.node.default_child
+        cfn = cast(s3.CfnBucket, self.bucket.node.default_child)
         cfn.logging_configuration = s3.CfnBucket.LoggingConfigurationProperty(
             destination_bucket_name=target.bucket_name, log_file_prefix=prefix
         )
