@@ -1,7 +1,7 @@
-"""Starts the consumer pipeline (tests/consumer/pipeline.py) in the background as soon as a test needs it.
+"""Starts the consumer pipeline and the README examples in the background as soon as pytest has collected them.
 
-The pipeline is mostly other processes (setuptools, pip, the CDK CLI and the app's jsii runtime), so it runs on the
-second core while pytest works through the rest of the suite; the `consumer_result` fixture waits for it.
+They are other processes (setuptools, pip, the CDK CLI, Python apps and their jsii runtime), so they run on the second
+core while pytest works through the rest of the suite; the fixtures below wait for them.
 """
 
 from __future__ import annotations
@@ -21,14 +21,41 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import pipeline  # noqa: E402
+import readme_examples  # noqa: E402
 
 _JOB: dict[str, Any] = {}
+# name -> (work directory, process) of the README examples
+_EXAMPLES: dict[str, tuple[Path, subprocess.Popen[bytes]]] = {}
+_STARTERS = {"quick_start": readme_examples.start_quick_start, "own_app": readme_examples.start_own_app}
+
+
+def _start_example(name: str) -> None:
+    work = Path(tempfile.mkdtemp(prefix=f"sagemaker-cdk-{name}-"))
+    _EXAMPLES[name] = (work, _STARTERS[name](work))
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    if any(Path(item.path).parent == HERE and item.path.name == "test_consumer_app.py" for item in session.items):
+    files = {item.path.name for item in session.items if Path(item.path).parent == HERE}
+    if "test_consumer_app.py" in files:
         work = Path(tempfile.mkdtemp(prefix="sagemaker-cdk-consumer-"))
         _JOB.update(work=work, process=pipeline.start(work))
+    if "test_readme_examples.py" in files:
+        for name in _STARTERS:
+            _start_example(name)
+
+
+@pytest.fixture(scope="session")
+def readme_example() -> Any:
+    """readme_example(name) -> (work directory, returncode, stdout, stderr) of a README example (see above)."""
+
+    def result(name: str) -> tuple[Path, int, str, str]:
+        if name not in _EXAMPLES:
+            _start_example(name)
+        work, process = _EXAMPLES[name]
+        returncode = process.wait(timeout=900)
+        return work, returncode, (work / "stdout.txt").read_text(), (work / "stderr.txt").read_text()
+
+    return result
 
 
 @pytest.fixture(scope="session")
@@ -47,9 +74,11 @@ def consumer_result() -> Any:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    process = _JOB.get("process")
-    if process is not None and process.poll() is None:  # e.g. the consumer tests were deselected by -x
-        process.kill()
-        process.wait()
-    if _JOB.get("work"):
-        shutil.rmtree(_JOB["work"], ignore_errors=True)
+    jobs = list(_EXAMPLES.values())
+    if _JOB:
+        jobs.append((_JOB["work"], _JOB["process"]))
+    for work, process in jobs:
+        if process.poll() is None:  # e.g. the session stopped early (-x)
+            process.kill()
+            process.wait()
+        shutil.rmtree(work, ignore_errors=True)
