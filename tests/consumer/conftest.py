@@ -7,7 +7,9 @@ core while pytest works through the rest of the suite; the fixtures below wait f
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -78,7 +80,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if _JOB:
         jobs.append((_JOB["work"], _JOB["process"]))
     for work, process in jobs:
-        if process.poll() is None:  # e.g. the session stopped early (-x)
-            process.kill()
+        if process.poll() is None:  # e.g. the session stopped early (-x): stop the job and what it started
+            os.killpg(process.pid, signal.SIGKILL)
             process.wait()
         shutil.rmtree(work, ignore_errors=True)

@@ -99,7 +99,7 @@ def run(work: Path) -> dict[str, Any]:
 def start(work: Path) -> subprocess.Popen[bytes]:
     """Run this script in the background; its result lands in work/result.json."""
     return subprocess.Popen([sys.executable, __file__, str(work)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, env=clean_env())
+                            stderr=subprocess.DEVNULL, env=clean_env(), start_new_session=True)
 
 
 if __name__ == "__main__":

@@ -41,8 +41,9 @@ def fresh_shell_env() -> dict[str, str]:
 
 
 def _popen(command: list[str], work: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(command, cwd=work, env=env, stdout=(work / "stdout.txt").open("wb"),
-                            stderr=(work / "stderr.txt").open("wb"))
+    # A session of its own, so that conftest can stop the whole process group (CLI, app, jsii runtime).
+    with (work / "stdout.txt").open("wb") as stdout, (work / "stderr.txt").open("wb") as stderr:
+        return subprocess.Popen(command, cwd=work, env=env, stdout=stdout, stderr=stderr, start_new_session=True)
 
 
 def start_quick_start(work: Path) -> subprocess.Popen[bytes]:
