@@ -22,7 +22,7 @@ _PACKAGE = __name__.split(".", 1)[0]  # "sagemaker_cdk"
 
 def handler_directory(package: str) -> Path:
     """The directory holding `<package>/<package>.py`, as shipped with the library (wheel or editable install)."""
-    root = resources.files(_PACKAGE).joinpath("_lambda", package)
+    root = resources.files(_PACKAGE).joinpath("_lambda").joinpath(package)  # one segment per call on 3.10
     if not isinstance(root, Path):  # pragma: no cover - a zipped install has no directory to hand to an asset
         raise RuntimeError(f"{_PACKAGE} must be installed unzipped: handler {package!r} is not on the file system")
     if not root.joinpath(f"{package}.py").is_file():
