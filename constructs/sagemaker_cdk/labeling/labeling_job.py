@@ -53,6 +53,7 @@ from aws_cdk import (
 from constructs import Construct
 
 from ..core._functions import project_function
+from ._checks import expect_interface
 from ..core._validation import (
     MAX_JOB_NAME_PREFIX,
     PropErrors,
@@ -491,7 +492,8 @@ class LabelingJob(Construct):
             encoded = sfn.Choice(scope, "EncodingGiven?")
             has_manifest.when(sfn.Condition.is_present("$.input.manifest"), encoded)
             has_manifest.otherwise(resolve_default)
-            encoded.when(sfn.Condition.is_boolean("$.input.encoded"), resolve_given)
+            encoded.when(sfn.Condition.and_(sfn.Condition.is_present("$.input.encoded"),
+                                            sfn.Condition.is_boolean("$.input.encoded")), resolve_given)
             encoded.otherwise(defaults)
             defaults.next(resolve_given)
             resolve_given.next(label)
@@ -672,11 +674,11 @@ class LabelingJob(Construct):
         if instructions is not None:
             errors.expect_type("instructions", instructions, str, "a string")
         if volume_key is not None:
-            errors.expect_type("volume_key", volume_key, kms.IKey, "an aws_kms.IKey")
+            expect_interface(errors, "volume_key", volume_key, "aws_kms.IKey")
         if input_topic is not None:
-            errors.expect_type("input_topic", input_topic, sns.ITopic, "an aws_sns.ITopic")
+            expect_interface(errors, "input_topic", input_topic, "aws_sns.ITopic")
         if notification_topic is not None:
-            errors.expect_type("notification_topic", notification_topic, sns.ITopic, "an aws_sns.ITopic")
+            expect_interface(errors, "notification_topic", notification_topic, "aws_sns.ITopic")
         if schedule is not None:
             errors.expect_type("schedule", schedule, events.Schedule, "an aws_events.Schedule")
         errors.raise_if_any()

@@ -18,6 +18,7 @@ from typing import Any
 
 from aws_cdk import aws_lambda as lambda_
 
+from ._checks import expect_interface
 from ..core._validation import PropErrors, is_token
 from . import registry
 
@@ -147,8 +148,8 @@ class TaskType:
         """
         errors = PropErrors("TaskType.custom")
         errors.expect_type("template", template, str, "the worker template's HTML (a string)")
-        errors.expect_type("pre_annotation", pre_annotation, lambda_.IFunction, "an aws_lambda.IFunction")
-        errors.expect_type("consolidation", consolidation, lambda_.IFunction, "an aws_lambda.IFunction")
+        expect_interface(errors, "pre_annotation", pre_annotation, "aws_lambda.IFunction")
+        expect_interface(errors, "consolidation", consolidation, "aws_lambda.IFunction")
         errors.raise_if_any()
         errors.check("<crowd-form" in template or "crowd-form" in template,
                      "template has no <crowd-form>: Ground Truth submits worker answers through crowd-form; wrap "

@@ -50,6 +50,7 @@ from aws_cdk import (
 )
 from constructs import Construct
 
+from ._checks import expect_interface
 from ..core._validation import NAME_PATTERN, NAME_RULE, PropErrors, acknowledge, is_token
 
 _WORKTEAM_ARN = re.compile(r"^arn:aws[a-z\-]*:sagemaker:[a-z0-9\-]+:[0-9]{12}:workteam/private-crowd/(.+)$")
@@ -355,9 +356,9 @@ class LabelingWorkteam(Construct):
                 errors.add("oidc_groups is set together with user_pool, user_pool_client or domain_prefix: an OIDC "
                            "team has no Cognito pool; drop the Cognito props or oidc_groups")
         if pool is not None:
-            errors.expect_type("user_pool", pool, cognito.IUserPool, "an aws_cognito.IUserPool")
+            expect_interface(errors, "user_pool", pool, "aws_cognito.IUserPool")
         if client is not None:
-            errors.expect_type("user_pool_client", client, cognito.IUserPoolClient, "an aws_cognito.IUserPoolClient")
+            expect_interface(errors, "user_pool_client", client, "aws_cognito.IUserPoolClient")
         if (pool is None) != (client is None):
             errors.add("user_pool and user_pool_client go together: give both (the region's workforce pool and its "
                        "app client) or neither (a new pool)")
@@ -375,7 +376,7 @@ class LabelingWorkteam(Construct):
             if errors.expect_type("group_name", group_name, str, "a string"):
                 errors.check(0 < len(group_name) <= 128, f"group_name ({group_name!r}) must be 1 to 128 characters")
         if topic is not None:
-            errors.expect_type("notification_topic", topic, sns.ITopic, "an aws_sns.ITopic")
+            expect_interface(errors, "notification_topic", topic, "aws_sns.ITopic")
         errors.raise_if_any()
 
 
