@@ -409,6 +409,41 @@ class LabelingJob(Construct):
         TrainingData._wait_for_handler_log_group(self, Stack.of(self))  # type: ignore[arg-type]
         TrainingData._acknowledge(self, Stack.of(self), self.bucket)  # type: ignore[arg-type]
 
+    def job_states(self, scope: Construct, handler: sfn.IChainable) -> sfn.Chain:
+        """BuildManifest -> Label, for another workflow to embed (e.g. RolloutPipeline with `labeling=`): labels
+        everything under the input prefix (or `manifest_key`) in a job named "<prefix>-<$.run.id>" and writes the
+        job's name, status, counters and output manifest URI to `$.labeling`."""
+        label = self._label_task(scope, handler)
+        if self.manifest_function is None:
+            return sfn.Chain.start(label)
+        payload: dict[str, Any] = {"job_name.$": f"States.Format('{self.job_name_prefix}-{{}}', $.run.id)"}
+        if self.manifest_key:
+            payload["manifest_key"] = self.manifest_key
+        build = self._manifest_task(scope, "BuildManifest", payload)
+        _workflow.protect(build, handler)
+        return sfn.Chain.start(build).next(label)
+
+    def _label_task(self, scope: Construct, handler: sfn.IChainable) -> sfn.CustomState:
+        label = _CreateLabelingJob(
+            scope,
+            "Label",
+            state_json={
+                "Type": "Task",
+                "Comment": "CreateLabelingJob (.sync): waits for the labeling job to finish.",
+                "Resource": f"arn:{Stack.of(self).partition}:states:::sagemaker:createLabelingJob.sync",
+                "Parameters": self.labeling_request(),
+                "ResultSelector": {
+                    "LabelingJobName.$": "$.LabelingJobName",
+                    "LabelingJobStatus.$": "$.LabelingJobStatus",
+                    "LabelCounters.$": "$.LabelCounters",
+                    "OutputManifest.$": "$.LabelingJobOutput.OutputDatasetS3Uri",
+                },
+                "ResultPath": "$.labeling",
+            },
+        )
+        _workflow.protect(label, handler)
+        return label
+
     def _states(self, scope: Construct, handler: sfn.IChainable) -> sfn.IChainable:
         prepare = sfn.Pass(
             scope,
@@ -442,24 +477,7 @@ class LabelingJob(Construct):
             ),
             reject,
         )
-        label = _CreateLabelingJob(
-            scope,
-            "Label",
-            state_json={
-                "Type": "Task",
-                "Comment": "CreateLabelingJob (.sync): waits for the labeling job to finish.",
-                "Resource": f"arn:{Stack.of(self).partition}:states:::sagemaker:createLabelingJob.sync",
-                "Parameters": self.labeling_request(),
-                "ResultSelector": {
-                    "LabelingJobName.$": "$.LabelingJobName",
-                    "LabelingJobStatus.$": "$.LabelingJobStatus",
-                    "LabelCounters.$": "$.LabelCounters",
-                    "OutputManifest.$": "$.LabelingJobOutput.OutputDatasetS3Uri",
-                },
-                "ResultPath": "$.labeling",
-            },
-        )
-        _workflow.protect(label, handler)
+        label = self._label_task(scope, handler)
         notify = tasks.SnsPublish(
             scope,
             "NotifyCompleted",
