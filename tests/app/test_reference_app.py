@@ -36,6 +36,13 @@ _ROLES_WITH_INLINE_POLICIES = (
     "SageMakerCdkNeo/Compilation/ModelRole",
     "SageMakerCdkNeo/Compilation/StateMachine/EventsRole",
     "SageMakerCdkNeo/Compilation/WorkflowRole",
+    "SageMakerCdkLabeling/Custom::CDKBucketDeployment8693BB64968944B69AAFB0CC9EB8756C/ServiceRole",
+    "SageMakerCdkLabeling/ShapeClassifier/Role",
+    "SageMakerCdkLabeling/ShapeClassifier/WorkflowRole",
+    "SageMakerCdkLabeling/ShapeLabels/ManifestRole",
+    "SageMakerCdkLabeling/ShapeLabels/Role",
+    "SageMakerCdkLabeling/ShapeLabels/StateMachine/EventsRole",
+    "SageMakerCdkLabeling/ShapeLabels/WorkflowRole",
 )
 _BUCKETS = (
     "SageMakerCdkInference/Artifacts/Resource/Resource",
@@ -46,6 +53,8 @@ _BUCKETS = (
     "SageMakerCdkTraining/TrainingArtifacts/AccessLogs/Resource",
     "SageMakerCdkNeo/NeoArtifacts/Resource/Resource",
     "SageMakerCdkNeo/NeoArtifacts/AccessLogs/Resource",
+    "SageMakerCdkLabeling/LabelingArtifacts/Resource/Resource",
+    "SageMakerCdkLabeling/LabelingArtifacts/AccessLogs/Resource",
 )
 KNOWN_REPORTED_FINDINGS = {
     (pack, rule, path)
@@ -56,6 +65,9 @@ KNOWN_REPORTED_FINDINGS = {
         # The API Gateway account logging role carries its policy inline so that retaining the role keeps it.
         ("IAMNoInlinePolicy", "SageMakerCdkInference/ApiGatewayAccountLogging/Role/Resource"),
         ("IAMNoInlinePolicy", "SageMakerCdkElastic/ApiGatewayAccountLogging/Role/Resource"),
+        # aws-cdk-lib's AwsCustomResource writes its one-call policies inline (the workteam's portal URL set-up).
+        ("IAMNoInlinePolicy", "SageMakerCdkLabeling/Workteam/Workforce/CustomResourcePolicy/Resource"),
+        ("IAMNoInlinePolicy", "SageMakerCdkLabeling/Workteam/PortalUrls/CustomResourcePolicy/Resource"),
     ]
 }
 

@@ -417,5 +417,19 @@ def _acknowledge_custom_resources(scope: Construct) -> None:
              "deployment; its memory is set by aws-cdk-lib."),
             ("Serverless-LambdaDefaultTimeout",
              "aws-cdk-lib's AwsCustomResource provider timeout is set by aws-cdk-lib for one SDK call."),
+            *(
+                (f"{pack}-{rule}", why)
+                for pack in ("HIPAA.Security", "NIST.800.53.R5")
+                for rule, why in (
+                    ("LambdaDLQ", "aws-cdk-lib's AwsCustomResource provider is a synchronous CloudFormation custom "
+                     "resource: a failure fails the deployment, so there is no asynchronous event to keep."),
+                    ("LambdaConcurrency", "aws-cdk-lib's AwsCustomResource provider runs once per deployment that "
+                     "changes the work team; CloudFormation serializes those calls."),
+                    ("LambdaInsideVPC", "aws-cdk-lib's AwsCustomResource provider calls the SageMaker and Cognito "
+                     "APIs at deploy time and holds no data."),
+                    ("CloudWatchLogGroupEncrypted", "aws-cdk-lib's AwsCustomResource provider log group records only "
+                     "the deploy-time API calls (the workforce subdomain), never worker data."),
+                )
+            ),
         ):
             acknowledge(target, finding, reason)
