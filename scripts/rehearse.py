@@ -1168,6 +1168,40 @@ def _neo_check(ctx: SmokeContext, result: Any) -> list[str]:
     return [] if job in jobs else [f"compilation job {job!r} was not created"]
 
 
+# -- labeling_manifest: data objects (odd keys) land under the labeling job's input prefix; expect their manifest.
+
+
+def _labeling_prepare(ctx: SmokeContext) -> None:
+    bucket, prefix = ctx.environment["BUCKET"], ctx.environment["INPUT_PREFIX"]
+    run = uuid.uuid4().hex[:8]
+    keys = [f"{prefix}rehearsal-{run}/{name}" for name in ("tabby cat.png", "a+b.png", "été 😀.png")]
+    for key in keys:
+        ctx.client("s3").put_object(Bucket=bucket, Key=key, Body=b"\x89PNG rehearsal")
+    ctx.scratch.update(bucket=bucket, keys=keys, job=f"rehearsal-{run}")
+
+
+def _labeling_event(ctx: SmokeContext) -> dict[str, Any]:
+    return {"job_name": ctx.scratch["job"]}
+
+
+def _labeling_check(ctx: SmokeContext, result: Any) -> list[str]:
+    if not isinstance(result, dict) or result.get("objects") != len(ctx.scratch["keys"]):
+        return [f"expected a manifest of {len(ctx.scratch['keys'])} objects, got {result!r}"]
+    key = result["manifest_uri"].split("/", 3)[3]
+    ctx.scratch["manifest"] = key
+    body = ctx.client("s3").get_object(Bucket=ctx.scratch["bucket"], Key=key)["Body"].read().decode("utf-8")
+    refs = [json.loads(line)["source-ref"] for line in body.splitlines()]
+    expected = [f"s3://{ctx.scratch['bucket']}/{k}" for k in sorted(ctx.scratch["keys"])]
+    ctx.scratch["note"] = f"manifest {key} with {len(refs)} source-refs"
+    return [] if refs == expected else [f"manifest lines {refs} differ from {expected}"]
+
+
+def _labeling_cleanup(ctx: SmokeContext) -> None:
+    s3 = ctx.client("s3")
+    for key in [*ctx.scratch.get("keys", []), *([ctx.scratch["manifest"]] if ctx.scratch.get("manifest") else [])]:
+        s3.delete_object(Bucket=ctx.scratch["bucket"], Key=key)
+
+
 # The smoke table, keyed by handler module name (the part of Handler before the last dot).
 # Add an entry here, or pass --smoke-events FILE with {"<module>": {"event": {...}, "expect_status": 200}}.
 SMOKE_CASES: dict[str, SmokeCase] = {
@@ -1192,6 +1226,14 @@ SMOKE_CASES: dict[str, SmokeCase] = {
         description="on-demand start for an artifact key under the input prefix; expects a new compilation job",
         event=_neo_event,
         check=_neo_check,
+    ),
+    "labeling_manifest": SmokeCase(
+        description="three images with a space, '+' and unicode in their keys under the labeling input prefix; "
+                    "expects their {\"source-ref\"} manifest (Ground Truth itself is not emulated)",
+        event=_labeling_event,
+        prepare=_labeling_prepare,
+        check=_labeling_check,
+        cleanup=_labeling_cleanup,
     ),
 }
 
