@@ -54,6 +54,7 @@ bench: setup
 
 regenerate: setup
 	@$(PY) scripts/generate_image_registry.py
+	@$(PY) scripts/generate_labeling_registry.py
 
 clean:
 	rm -rf cdk.out .pytest_cache .hypothesis bench/out
