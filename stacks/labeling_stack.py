@@ -70,9 +70,9 @@ class LabelingStack(Stack):
             network=inference.network,
         )
         CfnOutput(self, "WorkteamArn", value=self.workteam.workteam_arn)
-        CfnOutput(self, "LabelingPortal", value=self.workteam.labeling_portal_url or "")
-        CfnOutput(self, "WorkerUserPoolId", value=self.workteam.user_pool.user_pool_id if self.workteam.user_pool
-                  else "")
+        if self.workteam.labeling_portal_url is not None and self.workteam.user_pool is not None:
+            CfnOutput(self, "LabelingPortal", value=self.workteam.labeling_portal_url)
+            CfnOutput(self, "WorkerUserPoolId", value=self.workteam.user_pool.user_pool_id)
         CfnOutput(self, "LabelingStateMachineArn", value=self.labeling.state_machine.state_machine_arn)
         CfnOutput(self, "TrainingStateMachineArn", value=self.training.state_machine.state_machine_arn)
         CfnOutput(self, "LabelingInput", value=self.bucket.s3_uri(self.labeling.input_prefix))

@@ -208,3 +208,10 @@ def test_completion_is_published_with_the_output_manifest(templates: dict[str, A
     (publish,) = [c[2] for c in result.calls if ":sns:" in c[1]]
     assert publish["Message"]["outputManifest"].endswith("/manifests/output/output.manifest")
     assert result.output["LabelingJobStatus"] == "Completed"
+
+
+def test_label_state_retries_throttling_and_reports_failures(templates: dict[str, Any]) -> None:
+    label = definition_of(_with_function_arns(templates["ImageMultiClass"]))["States"]["Label"]
+    assert label["Resource"] == "arn:aws:states:::sagemaker:createLabelingJob.sync"
+    assert "ThrottlingException" in label["Retry"][0]["ErrorEquals"]
+    assert label["Catch"] == [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "NotifyFailure"}]
