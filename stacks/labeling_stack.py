@@ -52,6 +52,7 @@ class LabelingStack(Stack):
             task_availability=Duration.days(2),
             automated_labeling=True,
             on_manifest=True,
+            job_name_prefix="shape-labels",
         )
         images = sorted((ROOT / "data" / "labeling_sample" / "images").glob("*.png"))
         TrainingData(self, "SampleImages", bucket=self.bucket, prefix=self.labeling.input_prefix, files=images)

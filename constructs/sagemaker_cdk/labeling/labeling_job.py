@@ -96,7 +96,7 @@ class LabelingJob(Construct):
         instructions: short instructions shown next to the task. Default: the task description.
         label_attribute_name: the label's key in the output manifest. Default: "label" ("label-ref" for semantic
             segmentation, which requires the "-ref" suffix).
-        workers_per_object: 1 to 9 workers label each object. Default: 1 (3 with automated labeling... no: 1).
+        workers_per_object: 1 to 9 workers label each object (consolidation merges their answers). Default: 1.
         task_time_limit: per task, 30 s to 8 h. Default: 5 minutes.
         task_availability: how long a task waits for a worker, 1 minute to 30 days. Default: 1 day.
         max_concurrent_tasks: objects out with workers at a time, 1 to 5000. Default: Ground Truth's (1000).
@@ -112,7 +112,8 @@ class LabelingJob(Construct):
         job_name_prefix: at most 24 lower-case characters. Default: "<stack>-<id>" lower-cased and shortened.
         schedule: an EventBridge schedule. Default: none.
         on_manifest: start a run when a manifest lands under "<input prefix>manifests/". Default: False.
-        notification_topic: receives "labeling completed" notices. Default: the failure topic.
+        notification_topic: receives "labeling completed" notices (and, for a streaming job, Ground Truth's labeled
+            objects). Default: the failure topic.
         encryption_key / failure_topic / log_retention: as TrainingJob's.
     """
 
