@@ -198,6 +198,8 @@ def test_job_defaults(synthesized: dict[str, Any]) -> None:
     assert "LabelingJobAlgorithmsConfig" not in request and "StoppingConditions" not in request
     assert job.notification_topic is job.failure_topic
     assert job.rules == [] and job.volume_key is None
+    assert job.metric_runs_failed().metric_name == "ExecutionsFailed"
+    assert job.metric_runs_succeeded().metric_name == "ExecutionsSucceeded"
     assert job.label_category_config() == {"document-version": "2018-11-28",
                                            "labels": [{"label": "person"}, {"label": "place"}]}
 

@@ -38,6 +38,7 @@ from aws_cdk import (
     RemovalPolicy,
     Stack,
     Token,
+    aws_cloudwatch as cloudwatch,
     aws_events as events,
     aws_events_targets as targets,
     aws_iam as iam,
@@ -236,6 +237,14 @@ class LabelingJob(Construct):
     def grant_start_execution(self, grantee: iam.IGrantable) -> iam.Grant:
         """states:StartExecution on this job's state machine only (on-demand runs)."""
         return self.state_machine.grant_start_execution(grantee)
+
+    def metric_runs_failed(self, **props: Any) -> cloudwatch.Metric:
+        """Executions that failed (invalid input, too small a dataset, a failed or stopped labeling job)."""
+        return self.state_machine.metric_failed(**props)
+
+    def metric_runs_succeeded(self, **props: Any) -> cloudwatch.Metric:
+        """Executions whose labeling job completed."""
+        return self.state_machine.metric_succeeded(**props)
 
     def grant_read_labels(self, grantee: iam.IGrantable) -> None:
         """s3:GetObject on the output prefix (augmented manifests) and the input prefix (the objects they reference),
