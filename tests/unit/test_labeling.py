@@ -385,3 +385,19 @@ def test_custom_task_type_needs_a_crowd_form() -> None:
     assert TaskType.image_classification(
         human_task_ui_arn="arn:aws:sagemaker:us-east-1:123456789012:human-task-ui/x").worker_template("t") is None
     assert cognito  # imported for the fixture's types
+
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(workers=st.integers(-5, 15), minutes=st.integers(0, 600))
+def test_workers_and_time_limit_are_accepted_exactly_in_range(workers: int, minutes: int) -> None:
+    valid = 1 <= workers <= 9 and 30 <= minutes * 60 <= 8 * 3600
+    try:
+        _try_job(workers_per_object=workers, task_time_limit=Duration.minutes(minutes))
+    except ValueError as err:
+        assert not valid, err
+        assert "workers_per_object" in str(err) or "task_time_limit" in str(err)
+    else:
+        assert valid
