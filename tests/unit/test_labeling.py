@@ -8,7 +8,7 @@ from typing import Any
 
 import aws_cdk as cdk
 import pytest
-from aws_cdk import Duration, aws_cognito as cognito, aws_events as events, aws_lambda as lambda_, aws_sns as sns
+from aws_cdk import Duration, aws_cognito as cognito, aws_events as events, aws_kms as kms, aws_lambda as lambda_, aws_sns as sns
 from aws_cdk.assertions import Annotations, Match, Template
 
 import support
@@ -35,7 +35,7 @@ def synthesized() -> dict[str, Any]:
         labels=["person", "place"], task_title="Find names", task_description="Mark people and places",
     )
     # Another account and region: its OIDC workforce does not collide with the Cognito one above.
-    other = cdk.Stack(app, "LabelingOidc", env=cdk.Environment(account="111122223333", region="us-west-2"))
+    other = cdk.Stack(app, "LabelingOidc", env=cdk.Environment(account="123456789012", region="us-west-2"))
     oidc = LabelingWorkteam(other, "Team", oidc_groups=["labelers"])
     imported_stack = cdk.Stack(app, "LabelingImported")
     ibucket = ArtifactBucket(imported_stack, "Bucket")
@@ -48,7 +48,9 @@ def synthesized() -> dict[str, Any]:
         for rule in ("AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
                      "AWSLambdaBasicExecutionRole]", "AwsSolutions-L1", "Serverless-LambdaDLQ",
                      "Serverless-LambdaTracing", "Serverless-LambdaLatestVersion", "Serverless-LambdaDefaultMemorySize",
-                     "Serverless-LambdaDefaultTimeout"):
+                     "Serverless-LambdaDefaultTimeout",
+                     *(f"{pack}-{r}" for pack in ("HIPAA.Security", "NIST.800.53.R5")
+                       for r in ("LambdaDLQ", "LambdaConcurrency", "LambdaInsideVPC", "CloudWatchLogGroupEncrypted"))):
             cdk.Validations.of(fn).acknowledge(cdk.Acknowledgment(id=f"{rule.split('-')[0]}::{rule}",
                                                                   reason="Test fixture functions."))
     custom = LabelingJob(
@@ -56,13 +58,12 @@ def synthesized() -> dict[str, Any]:
                                                                                               TEAM_ARN),
         task_type=TaskType.custom(template="<crowd-form><crowd-input name='x'></crowd-input></crowd-form>",
                                   pre_annotation=pre, consolidation=post),
-        task_title="Custom", task_description="A custom task", input_topic=sns.Topic(imported_stack, "In",
-                                                                                     enforce_ssl=True),
+        task_title="Custom", task_description="A custom task", input_topic=sns.Topic(
+            imported_stack, "In", enforce_ssl=True,
+            master_key=kms.Key(imported_stack, "InKey", enable_key_rotation=True)),
         workers_per_object=5, task_time_limit=Duration.hours(8), task_availability=Duration.days(30),
         max_concurrent_tasks=5000,
     )
-    cdk.Validations.of(imported_stack.node.find_child("In")).acknowledge(
-        cdk.Acknowledgment(id="AwsSolutions::AwsSolutions-SNS2", reason="Test fixture topic."))
     assembly = support.synth_nag_clean(app)
     return {
         "app": app, "assembly": assembly, "stack": stack, "team": team, "second": second, "job": job,
@@ -76,7 +77,7 @@ def synthesized() -> dict[str, Any]:
 def _policy_statements(template: dict[str, Any], role_prefix: str) -> list[dict[str, Any]]:
     out = []
     for resource in template["Resources"].values():
-        if resource["Type"] != "AWS::IAM::Policy":
+        if resource["Type"] not in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
             continue
         roles = json.dumps(resource["Properties"].get("Roles", []))
         if role_prefix in roles:

@@ -95,7 +95,8 @@ def test_training_role_reads_the_labeled_objects(pipeline: Any) -> None:
     template, rollout = pipeline
     import json
     text = json.dumps([r for k, r in template["Resources"].items()
-                       if r["Type"] == "AWS::IAM::Policy" and "TrainRole" in json.dumps(r["Properties"]["Roles"])])
+                       if r["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
+                           and "TrainRole" in json.dumps(r["Properties"].get("Roles"))])
     assert f"/{rollout.labeling.input_prefix}*" in text and f"/{rollout.labeling.output_prefix}*" in text
 
 

@@ -54,7 +54,7 @@ from aws_cdk import (
 from constructs import Construct
 
 from ..core._functions import project_function
-from ._checks import expect_interface
+from ..core._types import typed
 from ..core._validation import (
     MAX_JOB_NAME_PREFIX,
     PropErrors,
@@ -118,6 +118,7 @@ class LabelingJob(Construct):
         encryption_key / failure_topic / log_retention: as TrainingJob's.
     """
 
+    @typed
     def __init__(
         self,
         scope: Construct,
@@ -701,12 +702,6 @@ class LabelingJob(Construct):
                              "characters")
         if instructions is not None:
             errors.expect_type("instructions", instructions, str, "a string")
-        if volume_key is not None:
-            expect_interface(errors, "volume_key", volume_key, "aws_kms.IKey")
-        if input_topic is not None:
-            expect_interface(errors, "input_topic", input_topic, "aws_sns.ITopic")
-        if notification_topic is not None:
-            expect_interface(errors, "notification_topic", notification_topic, "aws_sns.ITopic")
         if schedule is not None:
             errors.expect_type("schedule", schedule, events.Schedule, "an aws_events.Schedule")
         errors.raise_if_any()

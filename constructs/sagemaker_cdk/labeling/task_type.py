@@ -18,7 +18,7 @@ from typing import Any
 
 from aws_cdk import aws_lambda as lambda_
 
-from ._checks import expect_interface
+from ..core._types import typed, typed_fields
 from ..core._validation import PropErrors, is_token
 from . import registry
 
@@ -74,6 +74,7 @@ _ALGORITHMS = {
 }
 
 
+@typed_fields
 @dataclass(frozen=True)
 class TaskType:
     """A Ground Truth task type. Use the factories: `TaskType.image_classification()`, ..., `TaskType.custom(...)`.
@@ -96,44 +97,64 @@ class TaskType:
     data_extensions: tuple[str, ...] = ()
     source_field: str = "source-ref"
 
+    def __post_init__(self) -> None:
+        errors = PropErrors(f"TaskType {self.name}")
+        errors.check(self.source_field in ("source-ref", "source"),
+                     f"source_field ({self.source_field!r}) must be 'source-ref' (objects referenced by S3 URI) or "
+                     "'source' (text inline)")
+        if not self.built_in:
+            errors.check(self.template is not None or self.human_task_ui_arn is not None,
+                         "a custom task type needs a worker template or a human_task_ui_arn: use TaskType.custom(...)")
+            errors.check(self.pre_annotation is not None and self.consolidation is not None,
+                         "a custom task type needs pre_annotation and consolidation functions: use TaskType.custom(...)")
+        errors.raise_if_any()
+
     # -- built-in task types ----------------------------------------------------------------------------------------
 
     @staticmethod
+    @typed
     def image_classification(*, human_task_ui_arn: str | None = None) -> "TaskType":
         """Single-label image classification (automated labeling: yes)."""
         return TaskType._built_in("ImageMultiClass", IMAGE_EXTENSIONS, human_task_ui_arn)
 
     @staticmethod
+    @typed
     def image_multi_label(*, human_task_ui_arn: str | None = None) -> "TaskType":
         """Multi-label image classification (automated labeling: no)."""
         return TaskType._built_in("ImageMultiClassMultiLabel", IMAGE_EXTENSIONS, human_task_ui_arn)
 
     @staticmethod
+    @typed
     def bounding_box(*, human_task_ui_arn: str | None = None) -> "TaskType":
         """Object detection with bounding boxes (automated labeling: yes)."""
         return TaskType._built_in("BoundingBox", IMAGE_EXTENSIONS, human_task_ui_arn)
 
     @staticmethod
+    @typed
     def semantic_segmentation(*, human_task_ui_arn: str | None = None) -> "TaskType":
         """Pixel-level image segmentation (automated labeling: yes; the label attribute must end with '-ref')."""
         return TaskType._built_in("SemanticSegmentation", IMAGE_EXTENSIONS, human_task_ui_arn)
 
     @staticmethod
+    @typed
     def text_classification(*, human_task_ui_arn: str | None = None) -> "TaskType":
         """Single-label text classification of .txt objects (automated labeling: yes)."""
         return TaskType._built_in("TextMultiClass", TEXT_EXTENSIONS, human_task_ui_arn, "source")
 
     @staticmethod
+    @typed
     def text_multi_label(*, human_task_ui_arn: str | None = None) -> "TaskType":
         """Multi-label text classification of .txt objects (automated labeling: no)."""
         return TaskType._built_in("TextMultiClassMultiLabel", TEXT_EXTENSIONS, human_task_ui_arn, "source")
 
     @staticmethod
+    @typed
     def named_entity_recognition(*, human_task_ui_arn: str | None = None) -> "TaskType":
         """Named entity recognition over .txt objects (automated labeling: no)."""
         return TaskType._built_in("NamedEntityRecognition", TEXT_EXTENSIONS, human_task_ui_arn, "source")
 
     @staticmethod
+    @typed
     def custom(
         *,
         template: str,
@@ -148,8 +169,6 @@ class TaskType:
         """
         errors = PropErrors("TaskType.custom")
         errors.expect_type("template", template, str, "the worker template's HTML (a string)")
-        expect_interface(errors, "pre_annotation", pre_annotation, "aws_lambda.IFunction")
-        expect_interface(errors, "consolidation", consolidation, "aws_lambda.IFunction")
         errors.raise_if_any()
         errors.check("<crowd-form" in template or "crowd-form" in template,
                      "template has no <crowd-form>: Ground Truth submits worker answers through crowd-form; wrap "

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import typing
 from typing import Any, Sequence
 
 from aws_cdk import (
@@ -50,7 +51,7 @@ from aws_cdk import (
 )
 from constructs import Construct
 
-from ._checks import expect_interface
+from ..core._types import typed
 from ..core._validation import NAME_PATTERN, NAME_RULE, PropErrors, acknowledge, is_token
 
 _WORKTEAM_ARN = re.compile(r"^arn:aws[a-z\-]*:sagemaker:[a-z0-9\-]+:[0-9]{12}:workteam/private-crowd/(.+)$")
@@ -61,7 +62,16 @@ OAUTH_SCOPES = (cognito.OAuthScope.EMAIL, cognito.OAuthScope.OPENID, cognito.OAu
 class ImportedWorkteam(Construct):
     """A work team declared elsewhere (another stack, app or the console), known by its ARN."""
 
+    @typed
     def __init__(self, scope: Construct, id: str, *, workteam_arn: str) -> None:
+        errors = PropErrors(f"ImportedWorkteam {id}")
+        if not is_token(workteam_arn):
+            errors.check(
+                bool(_WORKTEAM_ARN.match(workteam_arn)),
+                f"workteam_arn ({workteam_arn!r}) is not a private work team ARN: use "
+                "'arn:aws:sagemaker:<region>:<account>:workteam/private-crowd/<name>'",
+            )
+        errors.raise_if_any()
         super().__init__(scope, id)
         self.workteam_arn = workteam_arn
         match = _WORKTEAM_ARN.match(workteam_arn) if not is_token(workteam_arn) else None
@@ -88,6 +98,7 @@ class LabelingWorkteam(Construct):
         removal_policy: of the new user pool. Default: RETAIN (it holds your workers).
     """
 
+    @typed
     def __init__(
         self,
         scope: Construct,
@@ -193,17 +204,10 @@ class LabelingWorkteam(Construct):
         self.workteam_arn: str = self.resource.attr_workteam_arn
 
     @staticmethod
+    @typed
     def from_workteam_arn(scope: Construct, id: str, workteam_arn: str) -> ImportedWorkteam:
         """Reuse a work team from another stack or app, e.g.
         "arn:aws:sagemaker:us-east-1:111122223333:workteam/private-crowd/reviewers"."""
-        errors = PropErrors(f"LabelingWorkteam.from_workteam_arn {id}")
-        if not is_token(workteam_arn) and errors.expect_type("workteam_arn", workteam_arn, str, "a work team ARN"):
-            errors.check(
-                bool(_WORKTEAM_ARN.match(workteam_arn)),
-                f"workteam_arn ({workteam_arn!r}) is not a private work team ARN: use "
-                "'arn:aws:sagemaker:<region>:<account>:workteam/private-crowd/<name>'",
-            )
-        errors.raise_if_any()
         return ImportedWorkteam(scope, id, workteam_arn=workteam_arn)
 
     @property
@@ -276,6 +280,7 @@ class LabelingWorkteam(Construct):
             ),
             install_latest_aws_sdk=False,
         )
+        _managed_call_policy(describe)
         describe.node.add_dependency(self.resource)
         portal = Fn.join("", ["https://", describe.get_response_field("Workforce.SubDomain")])
         self._portal = portal
@@ -306,6 +311,7 @@ class LabelingWorkteam(Construct):
             ),
             install_latest_aws_sdk=False,
         )
+        _managed_call_policy(update)
         update.node.add_dependency(describe)
         update.node.add_dependency(self.user_pool_client)
         _acknowledge_custom_resources(self)
@@ -355,10 +361,6 @@ class LabelingWorkteam(Construct):
             if pool is not None or client is not None or domain_prefix is not None:
                 errors.add("oidc_groups is set together with user_pool, user_pool_client or domain_prefix: an OIDC "
                            "team has no Cognito pool; drop the Cognito props or oidc_groups")
-        if pool is not None:
-            expect_interface(errors, "user_pool", pool, "aws_cognito.IUserPool")
-        if client is not None:
-            expect_interface(errors, "user_pool_client", client, "aws_cognito.IUserPoolClient")
         if (pool is None) != (client is None):
             errors.add("user_pool and user_pool_client go together: give both (the region's workforce pool and its "
                        "app client) or neither (a new pool)")
@@ -375,8 +377,6 @@ class LabelingWorkteam(Construct):
         if group_name is not None and not is_token(group_name):
             if errors.expect_type("group_name", group_name, str, "a string"):
                 errors.check(0 < len(group_name) <= 128, f"group_name ({group_name!r}) must be 1 to 128 characters")
-        if topic is not None:
-            expect_interface(errors, "notification_topic", topic, "aws_sns.ITopic")
         errors.raise_if_any()
 
 
@@ -395,6 +395,26 @@ def _default_domain_prefix(name: str) -> str:
     """"<name>-<account id>": unique per account, lower case, without the words Cognito forbids."""
     base = re.sub(r"aws|amazon|cognito", "x", re.sub(r"[^a-z0-9]+", "-", name.lower())).strip("-")[:50] or "labeling"
     return Fn.join("-", [base.rstrip("-"), Aws.ACCOUNT_ID])
+
+
+def _managed_call_policy(resource: cr.AwsCustomResource) -> None:
+    """Move the call's permission from aws-cdk-lib's inline policy into a customer-managed one (IAMNoInlinePolicy).
+
+    AwsCustomResource writes its `policy=` statements into an inline AWS::IAM::Policy (`CustomResourcePolicy`) on
+    the provider's role, and makes the call depend on it. As `core/_managed_policies.py` does for roles' default
+    policies, the same document becomes an AWS::IAM::ManagedPolicy under that construct, attached to the same role,
+    and the inline resource is dropped: the grant stays exact and the call still waits for it."""
+    policy = resource.node.find_child("CustomResourcePolicy")
+    assert isinstance(policy, iam.Policy)
+    role = typing.cast(iam.IRole, resource.grant_principal)
+    iam.CfnManagedPolicy(
+        policy,
+        "Managed",
+        policy_document=policy.document,
+        roles=[role.role_name],
+        description=f"The SDK call of {resource.node.path}"[:1000],
+    )
+    policy.node.try_remove_child("Resource")
 
 
 def _acknowledge_custom_resources(scope: Construct) -> None:

@@ -12,7 +12,7 @@ import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Literal, Mapping
+from typing import TYPE_CHECKING, Any, Literal, Mapping
 
 from aws_cdk import Duration
 
@@ -20,6 +20,9 @@ from ..core._types import typed, typed_fields
 from ..core import image_registry
 from ..core._validation import PropErrors, is_token, one_of
 from ..core.container_image import ContainerImage
+
+if TYPE_CHECKING:  # pragma: no cover - LabelingJob imports this module
+    from ..labeling.labeling_job import LabelingJob
 
 # Limits from the SageMaker API reference (botocore's service model carries the same numbers).
 MAX_HYPERPARAMETERS = 100
@@ -147,8 +150,9 @@ class Channel:
     referenced_prefixes: tuple[str, ...] = ()
 
     @staticmethod
+    @typed
     def from_labeling_job(
-        job: Any,
+        job: "LabelingJob",
         name: str = "train",
         *,
         record_wrapper: Literal["RecordIO"] | None = "RecordIO",
