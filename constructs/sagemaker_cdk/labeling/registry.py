@@ -34,7 +34,7 @@ _DATA_FILE = "labeling_registry.json"
 
 @functools.lru_cache(maxsize=1)
 def _data() -> dict[str, Any]:
-    text = resources.files(__package__).joinpath("data", _DATA_FILE).read_text(encoding="utf-8")
+    text = resources.files(__name__.rpartition(".")[0]).joinpath("data").joinpath(_DATA_FILE).read_text(encoding="utf-8")
     return json.loads(text)
 
 

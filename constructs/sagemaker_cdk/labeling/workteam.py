@@ -130,16 +130,16 @@ class LabelingWorkteam(Construct):
 
         self.encryption_key: kms.IKey | None = None
         if notification_topic is None:
-            self.encryption_key = encryption_key or kms.Key(
-                self,
-                "TopicKey",
-                description=f"Encrypts the work-item notifications of {self.node.path}",
-                enable_key_rotation=True,
-                removal_policy=RemovalPolicy.RETAIN,
-            )
             if encryption_key is None:
+                key = kms.Key(
+                    self,
+                    "TopicKey",
+                    description=f"Encrypts the work-item notifications of {self.node.path}",
+                    enable_key_rotation=True,
+                    removal_policy=RemovalPolicy.RETAIN,
+                )
                 # Ground Truth publishes to the encrypted topic: SageMaker needs a data key from this key only.
-                self.encryption_key.add_to_resource_policy(
+                key.add_to_resource_policy(
                     iam.PolicyStatement(
                         principals=[iam.ServicePrincipal("sagemaker.amazonaws.com")],
                         actions=["kms:Decrypt", "kms:GenerateDataKey"],
@@ -147,6 +147,8 @@ class LabelingWorkteam(Construct):
                         conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
                     )
                 )
+                encryption_key = key
+            self.encryption_key = encryption_key
         self.notification_topic: sns.ITopic = notification_topic or sns.Topic(
             self,
             "NotificationTopic",
