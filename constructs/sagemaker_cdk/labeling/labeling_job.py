@@ -657,6 +657,9 @@ class LabelingJob(Construct):
             acknowledge(self.dead_letter_queue, finding,
                         "This queue is itself the dead-letter queue of the labeling job's EventBridge triggers; "
                         "messages that reach it are kept 14 days for inspection, not redriven.")
+        acknowledge(self.dead_letter_queue, "CKV_AWS_27",
+                    "Dead-letter queue encrypted with SQS-managed keys (SSE-SQS): EventBridge delivers to it without a "
+                    "key grant, and it holds failed trigger events (schedule or manifest key), not labeled data.")
 
         def target(payload: dict[str, Any]) -> targets.SfnStateMachine:
             return targets.SfnStateMachine(self.state_machine, input=events.RuleTargetInput.from_object(payload),
