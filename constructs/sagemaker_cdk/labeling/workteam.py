@@ -45,6 +45,7 @@ from aws_cdk import (
     aws_cognito as cognito,
     aws_iam as iam,
     aws_kms as kms,
+    aws_logs as logs,
     aws_sagemaker as sagemaker,
     aws_sns as sns,
     custom_resources as cr,
@@ -54,6 +55,7 @@ from constructs import Construct
 from ..core._types import typed
 from ..core._validation import NAME_PATTERN, NAME_RULE, PropErrors, acknowledge, is_token
 
+_PROVIDER_LOGS = "LabelingWorkteamProviderLogs"
 _WORKTEAM_ARN = re.compile(r"^arn:aws[a-z\-]*:sagemaker:[a-z0-9\-]+:[0-9]{12}:workteam/private-crowd/(.+)$")
 _DOMAIN_PREFIX = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 OAUTH_SCOPES = (cognito.OAuthScope.EMAIL, cognito.OAuthScope.OPENID, cognito.OAuthScope.PROFILE)
@@ -267,6 +269,7 @@ class LabelingWorkteam(Construct):
         assert self.user_pool is not None and self.user_pool_client is not None
         stack = Stack.of(self)
         workforce = stack.format_arn(service="sagemaker", resource="workforce", resource_name="default")
+        logs_group = _provider_log_group(stack)
         describe = cr.AwsCustomResource(
             self,
             "Workforce",
@@ -281,6 +284,7 @@ class LabelingWorkteam(Construct):
                 [iam.PolicyStatement(actions=["sagemaker:DescribeWorkforce"], resources=[workforce])]
             ),
             install_latest_aws_sdk=False,
+            log_group=logs_group,
         )
         _managed_call_policy(describe)
         describe.node.add_dependency(self.resource)
@@ -312,6 +316,7 @@ class LabelingWorkteam(Construct):
                                      resources=[self.user_pool.user_pool_arn])]
             ),
             install_latest_aws_sdk=False,
+            log_group=logs_group,
         )
         _managed_call_policy(update)
         update.node.add_dependency(describe)
@@ -397,6 +402,23 @@ def _default_domain_prefix(name: str) -> str:
     """"<name>-<account id>": unique per account, lower case, without the words Cognito forbids."""
     base = re.sub(r"aws|amazon|cognito", "x", re.sub(r"[^a-z0-9]+", "-", name.lower())).strip("-")[:50] or "labeling"
     return Fn.join("-", [base.rstrip("-"), Aws.ACCOUNT_ID])
+
+
+def _provider_log_group(stack: Stack) -> logs.ILogGroup:
+    """The log group of aws-cdk-lib's AwsCustomResource provider, given explicitly (one per stack).
+
+    Without it, whether aws-cdk-lib declares the provider's log group depends on the app's feature flags; with none,
+    Lambda creates one that never expires. Given, every app gets the same group with a retention."""
+    existing = stack.node.try_find_child(_PROVIDER_LOGS)
+    if isinstance(existing, logs.LogGroup):
+        return existing
+    group = logs.LogGroup(stack, _PROVIDER_LOGS, retention=logs.RetentionDays.ONE_YEAR,
+                          removal_policy=RemovalPolicy.RETAIN)
+    for pack in ("HIPAA.Security", "NIST.800.53.R5"):
+        acknowledge(group, f"{pack}-CloudWatchLogGroupEncrypted",
+                    "Logs of aws-cdk-lib's AwsCustomResource provider: the deploy-time SDK calls that set the labeling "
+                    "work team's portal URLs (the workforce subdomain), never worker data or labels.")
+    return group
 
 
 def _managed_call_policy(resource: cr.AwsCustomResource) -> None:
