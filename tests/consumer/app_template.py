@@ -16,7 +16,7 @@ from pathlib import Path
 
 import aws_cdk as cdk
 from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations, aws_events as events
-from cdk_nag import AwsSolutionsChecks, ServerlessChecks
+from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, ServerlessChecks
 
 from sagemaker_cdk import (
     Algorithm,
@@ -186,5 +186,7 @@ def build(app: cdk.App, assets: Path = HERE / "models" / "xgboost") -> dict[str,
 if __name__ == "__main__":
     app = cdk.App()
     build(app)
-    Validations.of(app).add_plugins(AwsSolutionsChecks(app), ServerlessChecks(app))
+    Validations.of(app).add_plugins(
+        AwsSolutionsChecks(app), ServerlessChecks(app), HIPAASecurityChecks(app), NIST80053R5Checks(app)
+    )
     app.synth()

@@ -99,12 +99,12 @@ def test_wheel_declares_every_package_the_library_imports(consumer_result: dict[
 
 
 def test_consumer_app_synthesizes_with_the_pinned_cli(consumer_result: dict[str, Any]) -> None:
-    # cdk-nag's AwsSolutions and Serverless packs run in the app: any unacknowledged finding fails the synth.
+    # All four cdk-nag packs run in the app: any unacknowledged finding fails the synth.
     _passed(consumer_result, "synth")
     assert "Validation failed" not in consumer_result["steps"]["synth"]["stderr"]
     report = json.loads((Path(consumer_result["out"]) / "validation-report.json").read_text())
     findings = {plugin["pluginName"]: len(plugin.get("violations", [])) for plugin in report["pluginReports"]}
-    assert findings == {"AwsSolutions": 0, "Serverless": 0}
+    assert findings == {"AwsSolutions": 0, "Serverless": 0, "HIPAA.Security": 0, "NIST.800.53.R5": 0}
 
 
 def test_handler_assets_are_in_cdk_out(consumer_result: dict[str, Any]) -> None:
