@@ -359,9 +359,11 @@ class TrainingJob(Construct):
 
     def _channel(self, channel: Channel) -> dict[str, Any]:
         source: dict[str, Any] = {
-            "S3DataType": "S3Prefix",
+            "S3DataType": "S3Prefix" if channel.attribute_names is None else "AugmentedManifestFile",
             "S3DataDistributionType": channel.distribution,
         }
+        if channel.attribute_names is not None:
+            source["AttributeNames"] = list(channel.attribute_names)
         if _workflow.IDENTIFIER.match(channel.name):
             source["S3Uri.$"] = f"States.Format('s3://{self.bucket.bucket_name}/{{}}', $.run.channels.{channel.name})"
         else:
@@ -373,12 +375,16 @@ class TrainingJob(Construct):
             rendered["InputMode"] = channel.input_mode
         if channel.compression:
             rendered["CompressionType"] = channel.compression
+        if channel.record_wrapper:
+            rendered["RecordWrapperType"] = channel.record_wrapper
         return rendered
 
     def _grant_execution_role(self) -> None:
         stack = Stack.of(self)
         bucket = self.bucket.bucket
-        reads = [c.key_prefix for c in self.channels]
+        # Augmented manifests reference objects elsewhere in the bucket (e.g. a labeling job's input prefix).
+        reads = list(dict.fromkeys([c.key_prefix for c in self.channels]
+                                   + [normalize_prefix(p) for c in self.channels for p in c.referenced_prefixes]))
         writes = [self.output_prefix]
         if self.spot is not None:
             checkpoints = f"{normalize_prefix(self.spot.checkpoint_prefix)}{self.job_name_prefix}/"
