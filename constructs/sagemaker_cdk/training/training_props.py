@@ -295,7 +295,13 @@ class Algorithm:
 
         Training and inference use the same image, in the same per-region registry accounts.
         """
-        registry = image_registry.lookup(name, version)
+        try:
+            registry = image_registry.lookup(name, version)
+        except ValueError as err:
+            errors = PropErrors("Algorithm.built_in")
+            errors.add(str(err))
+            errors.raise_if_any()
+            raise  # pragma: no cover - raise_if_any raised
         algorithm = Algorithm()
         algorithm.image = ContainerImage.built_in(registry.algorithm, registry.version)
         algorithm.registry_image = registry
