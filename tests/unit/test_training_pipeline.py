@@ -255,7 +255,7 @@ def test_training_role_reads_input_prefixes_and_writes_output_prefix_only(pipeli
     reads = [json.dumps(s["Resource"]) for s in statements if "s3:GetObject" in _actions(s)]
     writes = [json.dumps(s["Resource"]) for s in statements if "s3:PutObject" in _actions(s)]
     assert len(reads) == 1 and "/train/*" in reads[0] and "/validation/*" in reads[0] and "models/" not in reads[0]
-    assert len(writes) == 1 and "/models/Pipeline-Job/*" in writes[0] and "train" not in writes[0]
+    assert len(writes) == 1 and "/models/pipeline-job/*" in writes[0] and "train" not in writes[0]
     (listing,) = [s for s in statements if "s3:ListBucket" in _actions(s)]
     assert listing["Condition"] == {"StringLike": {"s3:prefix": ["train/*", "validation/*"]}}
     assert not any(a.startswith("sagemaker:") for s in statements for a in _actions(s))
@@ -265,7 +265,7 @@ def test_model_role_reads_the_training_output_only(pipeline: Any) -> None:
     template, _ = pipeline
     statements = _statements(template, "RolloutModelRole")
     reads = [json.dumps(s["Resource"]) for s in statements if "s3:GetObject" in _actions(s)]
-    assert len(reads) == 1 and "/models/Pipeline-Job/*" in reads[0]
+    assert len(reads) == 1 and "/models/pipeline-job/*" in reads[0]
     assert not [s for s in statements if "s3:PutObject" in _actions(s)]
 
 

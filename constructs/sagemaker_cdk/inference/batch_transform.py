@@ -32,7 +32,6 @@ Lambda and EventBridge per event (negligible); SQS, SNS and CloudWatch alarms ($
 
 from __future__ import annotations
 
-import hashlib
 import re
 from typing import Any, Sequence
 
@@ -53,6 +52,7 @@ from aws_cdk import (
 from constructs import Construct
 
 from ..core._functions import project_function
+from ..core import _names
 from ..core._validation import (
     PropErrors,
     acknowledge,
@@ -457,11 +457,7 @@ def _object_pattern(prefix: str) -> str:
 
 def default_job_name_prefix(construct: Construct) -> str:
     """Lower-case construct id (at most 15 characters) plus 8 hex of a hash of the stack name and path."""
-    stack_name = Stack.of(construct).stack_name
-    identity = f"{'' if is_token(stack_name) else stack_name}/{construct.node.path}"
-    digest = hashlib.sha256(identity.encode()).hexdigest()[:8]
-    readable = re.sub(r"[^a-z0-9]+", "-", construct.node.id.lower())[:15].strip("-") or "batch"
-    return f"{readable}-{digest}"
+    return _names.hashed_name_prefix(construct, default="batch")
 
 
 def _validate(scope: Construct, **props: Any) -> None:

@@ -108,8 +108,8 @@ class RolloutPipeline(Construct):
         schedule: an EventBridge schedule, e.g. events.Schedule.cron(hour="3", minute="0"). Default: none.
         on_new_data: start a run when an object lands under the train channel's prefix (turns on the bucket's
             EventBridge notifications). Default: False.
-        name_prefix: prefix of the model and endpoint config names, at most 26 characters. Default:
-            "<stack>-<id>" shortened.
+        name_prefix: prefix of the model and endpoint config names, at most 26 characters, lower-cased. Default:
+            "<stack>-<id>" in lower case, shortened.
         poll_interval: how often the update is checked. Default: 1 minute.
         encryption_key / failure_topic: Default: the training job's.
         log_retention: Default: one year.
@@ -138,7 +138,7 @@ class RolloutPipeline(Construct):
         self._validate(job, endpoint, inference_image, variants, metric_gate, name_prefix, training)
         self.job, self.training, self.endpoint = job, training, endpoint
         self.target_variants: list[str] = list(variants) if variants is not None else endpoint.variant_names
-        self.name_prefix: str = name_prefix or _workflow.name_prefix(self, MAX_PREFIX)
+        self.name_prefix: str = _workflow.name_prefix(self, MAX_PREFIX, given=name_prefix)
         self.metric_gate = metric_gate
 
         self.model_role = iam.Role(
@@ -409,7 +409,8 @@ class RolloutPipeline(Construct):
     # -- IAM --------------------------------------------------------------------------------------------------------
 
     def _endpoint_arn(self) -> str:
-        return _workflow.arn(self, "endpoint", self.endpoint.endpoint_name_value)
+        # SageMaker lower-cases endpoint ARNs whatever the case of the endpoint's name.
+        return _workflow.arn(self, "endpoint", self.endpoint.endpoint_name_value.lower())
 
     def _grant_rollout(self, role: iam.Role) -> None:
         models = _workflow.arn(self, "model", f"{self.name_prefix}-*")

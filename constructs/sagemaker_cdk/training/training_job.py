@@ -95,7 +95,8 @@ class TrainingJob(Construct):
         network_isolation: no network access from the training container. Default: True.
         metric_definitions: regexes for metrics in the logs (bring-your-own images only). Default: none.
         environment: container environment variables. Default: none.
-        job_name_prefix: prefix of every job name, at most 26 characters. Default: "<stack>-<id>" shortened.
+        job_name_prefix: prefix of every job name, at most 26 characters, lower-cased (IAM matches job ARNs
+            case-sensitively). Default: "<stack>-<id>" in lower case, shortened.
         encryption_key: encrypts the workflow's log group and failure topic. Default: a new key with rotation.
         failure_topic: receives failure notices. Default: a new KMS-encrypted, SSL-only topic.
         log_retention: of the workflow's log group. Default: one year.
@@ -140,7 +141,7 @@ class TrainingJob(Construct):
         self.algorithm = algorithm
         self.channels = channels
         self.input_mode = input_mode
-        self.job_name_prefix: str = job_name_prefix or _workflow.name_prefix(self, MAX_PREFIX)
+        self.job_name_prefix: str = _workflow.name_prefix(self, MAX_PREFIX, given=job_name_prefix)
         self.output_prefix: str = normalize_prefix(output_prefix or f"models/{self.job_name_prefix}/")
         self.instance_type, self.instance_count, self.volume_size_gb = instance_type, instance_count, volume_size_gb
         self.max_runtime, self.spot = max_runtime, spot
