@@ -40,7 +40,7 @@ with mock.patch.dict(os.environ, FAKE_ENV):
     os.environ.pop("AWS_ENDPOINT_URL", None)
     import neo_compile  # noqa: E402
 
-BASE = dict(framework="xgboost", framework_version="1.7", input_shape={"data": [1, 5]}, target_device="ml_c5")
+BASE = dict(framework="xgboost", input_shape={"data": [1, 5]}, target_device="ml_c5")
 
 
 def _synth(**props: Any) -> dict[str, Any]:
@@ -96,7 +96,6 @@ def test_function_is_traced_logged_and_capped(synthesized: dict[str, Any]) -> No
                 "Variables": assertions.Match.object_like(
                     {
                         "FRAMEWORK": "XGBOOST",
-                        "FRAMEWORK_VERSION": "1.7",
                         "DATA_INPUT_CONFIG": '{"data":[1,5]}',
                         "TARGET_DEVICE": "ml_c5",
                         "INPUT_PREFIX": "neo/input/",
@@ -107,6 +106,8 @@ def test_function_is_traced_logged_and_capped(synthesized: dict[str, Any]) -> No
             },
         },
     )
+    (function,) = resources(synthesized["template"], "AWS::Lambda::Function").values()
+    assert "FRAMEWORK_VERSION" not in function["Properties"]["Environment"]["Variables"]  # XGBoost takes none
     groups = resources(synthesized["template"], "AWS::Logs::LogGroup")
     assert len(groups) == 2
     for group in groups.values():

@@ -124,6 +124,37 @@ def _bad_dimensions(node: Any) -> list[Any]:
     return bad
 
 
+@functools.lru_cache(maxsize=1)
+def neo_frameworks() -> dict[str, Any]:
+    """Neo's documented framework-version support table, kept as data with its sources (data/neo_frameworks.json)."""
+    from importlib import resources
+
+    text = resources.files("sagemaker_cdk.core").joinpath("data", "neo_frameworks.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def framework_version_frameworks() -> tuple[str, ...]:
+    """The frameworks for which CreateCompilationJob accepts InputConfig.FrameworkVersion. botocore's documentation of
+    that member says "only supported for the MXNet, PyTorch, TensorFlow and TensorFlow Lite frameworks"; the
+    Framework enum names are kept in data/neo_frameworks.json (tests/unit/test_neo_frameworks.py checks the
+    sentence)."""
+    return tuple(neo_frameworks()["framework_version_field"])
+
+
+def _documented(framework: str, kind: str) -> str:
+    entry = neo_frameworks()[kind].get(framework)
+    if not entry:
+        return f"Neo documents no {kind} support for it"
+    return f"Neo compiles {framework} models {entry['models']} ({entry['format']})"
+
+
+def _same_version(given: str, documented: str) -> bool:
+    """'1.15' matches '1.15.3' and '2.9.1' matches '2.9': the documented table mixes minor and patch versions."""
+    a, b = given.split("."), documented.split(".")
+    n = min(len(a), len(b))
+    return n >= 2 and a[:n] == b[:n]
+
+
 def validate(errors: PropErrors, **p: Any) -> dict[str, Any]:
     out: dict[str, Any] = {"framework": "", "data_input_config": None, "compiler_options": None,
                            "serving_image": None, "create_model": False}
@@ -145,15 +176,26 @@ def validate(errors: PropErrors, **p: Any) -> dict[str, Any]:
         else:
             out["framework"] = framework.upper()
     version = p["framework_version"]
+    version_ok = False
     if version is not None and not is_token(version) and errors.expect_type(
-        "framework_version", version, str, "a version string such as '1.7'"
+        "framework_version", version, str, "a version string such as '1.8'"
     ):
         shape = _sagemaker_shapes()["FrameworkVersion"]
         if not (shape["min"] <= len(version) <= shape["max"] and re.fullmatch(shape["pattern"], version)):
             errors.add(
                 f"framework_version ({version!r}) is not a framework version: use {shape['min']}-{shape['max']} "
-                "characters such as '1.7' or '2.0.1'"
+                "characters such as '1.8' or '2.0'"
             )
+        elif out["framework"] and out["framework"] not in framework_version_frameworks():
+            errors.add(
+                f"framework_version ({version!r}) cannot be sent for framework {out['framework']}: "
+                "CreateCompilationJob's FrameworkVersion is only supported for "
+                f"{', '.join(framework_version_frameworks())} (botocore's InputConfig.FrameworkVersion); remove "
+                f"framework_version. Neo reads the version from the model file: "
+                f"{_documented(out['framework'], 'cloud')}"
+            )
+        else:
+            version_ok = True
 
     device, platform = p["target_device"], p["target_platform"]
     if device is not None and platform is not None:
@@ -182,6 +224,16 @@ def validate(errors: PropErrors, **p: Any) -> dict[str, Any]:
                     f"target_platform.{field} ({value!r}) is not supported: use one of "
                     f"{', '.join(compilation_enum(shape))}"
                 )
+
+    if version_ok and out["framework"] and isinstance(device, str) and not device.startswith("ml_inf"):
+        kind = "cloud" if device.startswith("ml_") else "edge"
+        documented = neo_frameworks()[kind].get(out["framework"], {}).get("versions", [])
+        if documented and not any(_same_version(version, d) for d in documented):
+            errors.add(
+                f"framework_version ({version!r}) is not one Neo documents for {out['framework']} on {kind} targets "
+                f"such as {device!r}: use one of {', '.join(documented)} (source: "
+                f"{neo_frameworks()['sources'][kind]['url']})"
+            )
 
     text, decoded = _json_prop(errors, "input_shape", p["input_shape"], MAX_DATA_INPUT_CONFIG, "'{\"data\": [1, 5]}'")
     if decoded is not None:

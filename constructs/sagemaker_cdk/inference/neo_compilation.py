@@ -75,7 +75,11 @@ class NeoCompilation(Construct):
         bucket: the ArtifactBucket holding the trained artifacts and the compiled output. Required.
         framework: CreateCompilationJob's Framework, case-insensitive: "xgboost", "pytorch", "tensorflow", "mxnet",
             "onnx", "keras", "tflite", "darknet" or "sklearn" (botocore's enum). Required.
-        framework_version: e.g. "1.7". Default: none (Neo's default for the framework).
+        framework_version: InputConfig.FrameworkVersion, e.g. "1.8". Only for mxnet, pytorch, tensorflow and tflite
+            (botocore: the field is supported for those alone), and checked against Neo's documented versions for
+            the target (data/neo_frameworks.json, from "Supported Instance Types and Frameworks"). Default: none
+            (Neo's default; XGBoost, ONNX and Keras take none: Neo compiles XGBoost models of 1.3.3 or earlier,
+            saved as one `.model` file).
         input_shape: DataInputConfig: the name and shape of the model's inputs, as a JSON string or a dict/list
             (serialized for you), e.g. {"data": [1, 5]}. Default: none (XGBoost needs none).
         target_device: a Neo target device, e.g. "ml_c5", "ml_inf1", "jetson_xavier" (botocore's TargetDevice).
