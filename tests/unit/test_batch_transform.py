@@ -293,7 +293,7 @@ def test_function_role_is_least_privilege(synthesized: dict[str, Any]) -> None:
     assert create["Condition"] == {
         "ArnEquals": {
             "sagemaker:ModelArn": resolve(synthesized, "full", built.model.resource.ref),
-            "sagemaker:OutputKmsKey": resolve(synthesized, "full", built.bucket.encryption_key.key_arn),
+            "sagemaker:OutputKmsKeyArn": resolve(synthesized, "full", built.bucket.encryption_key.key_arn),
         },
         "ForAllValues:StringEquals": {"sagemaker:InstanceTypes": ["ml.c5.2xlarge"]},
     }

@@ -327,6 +327,9 @@ def test_endpoint_role_statements_name_one_endpoint(with_endpoint: dict[str, Any
     assert ":endpoint/churn-neo" in json.dumps(by_action["sagemaker:UpdateEndpoint"]["Resource"])
     assert ":endpoint-config/churn-neo-*" in json.dumps(by_action["sagemaker:CreateEndpointConfig"]["Resource"])
     assert by_action["kms:CreateGrant"]["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}
+    # DescribeKey has a statement of its own: kms:GrantIsForAWSResource does not apply to it (issue 11 item 4).
+    assert actions_of(by_action["kms:CreateGrant"]) == ["kms:CreateGrant"]
+    assert "Condition" not in by_action["kms:DescribeKey"]
 
 
 # -- variants ------------------------------------------------------------------------------------------------------

@@ -117,13 +117,16 @@ def _grant_endpoint(neo: NeoCompilation, role: iam.Role) -> None:
         )
     )
     # An endpoint config with KmsKeyId makes SageMaker create a grant on the key for the caller's volumes.
+    # kms:GrantIsForAWSResource exists only for CreateGrant, ListGrants and RevokeGrant (Service Authorization
+    # Reference, AWS KMS), so DescribeKey gets a statement of its own: under that condition it would never match.
     role.add_to_policy(
         iam.PolicyStatement(
-            actions=["kms:CreateGrant", "kms:DescribeKey"],
+            actions=["kms:CreateGrant"],
             resources=[neo.bucket.encryption_key.key_arn],
             conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
         )
     )
+    role.add_to_policy(iam.PolicyStatement(actions=["kms:DescribeKey"], resources=[neo.bucket.encryption_key.key_arn]))
 
 
 def acknowledge_findings(neo: NeoCompilation) -> None:

@@ -221,10 +221,13 @@ class BatchTransformPipeline(Construct):
                 sid="CreateThisPipelinesTransformJobs",
                 actions=["sagemaker:CreateTransformJob"],
                 resources=[self.job_arn_pattern],
+                # sagemaker:OutputKmsKeyArn replaces sagemaker:OutputKmsKey, which the Service Authorization Reference
+                # (Amazon SageMaker AI, CreateTransformJob) marks deprecated: an Allow on a key SageMaker stops
+                # filling in would never match.
                 conditions={
                     "ArnEquals": {
                         "sagemaker:ModelArn": model.resource.ref,
-                        "sagemaker:OutputKmsKey": self.encryption_key.key_arn,
+                        "sagemaker:OutputKmsKeyArn": self.encryption_key.key_arn,
                     },
                     "ForAllValues:StringEquals": {"sagemaker:InstanceTypes": [instance_type]},
                 },

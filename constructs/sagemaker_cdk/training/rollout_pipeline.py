@@ -424,12 +424,17 @@ class RolloutPipeline(Construct):
         _workflow.pass_role(role, self.model_role)
         if self.endpoint.config.kms_key_id is not None:
             # UpdateEndpoint provisions the new fleet's encrypted volumes with a grant on the endpoint key.
+            # kms:GrantIsForAWSResource exists only for CreateGrant, ListGrants and RevokeGrant (Service
+            # Authorization Reference, AWS KMS): under it, DescribeKey would never be allowed. So it stands alone.
             role.add_to_policy(
                 iam.PolicyStatement(
-                    actions=["kms:CreateGrant", "kms:DescribeKey"],
+                    actions=["kms:CreateGrant"],
                     resources=[self.endpoint.encryption_key.key_arn],
                     conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
                 )
+            )
+            role.add_to_policy(
+                iam.PolicyStatement(actions=["kms:DescribeKey"], resources=[self.endpoint.encryption_key.key_arn])
             )
         for pattern in (models, configs):
             acknowledge(
