@@ -49,6 +49,7 @@ class NeoStack(Stack):
             framework="xgboost",
             input_shape=NEO_INPUT_SHAPE,
             target_device=NEO_TARGET,
+            reserved_concurrency=config.reserved_concurrency,
         )
         CfnOutput(self, "NeoStateMachineArn", value=self.compilation.state_machine.state_machine_arn)
         CfnOutput(self, "NeoFunctionName", value=self.compilation.function.function_name)

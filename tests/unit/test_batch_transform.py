@@ -100,7 +100,7 @@ def test_default_function(synthesized: dict[str, Any]) -> None:
     props = function_of(template)
     assert props["Runtime"] == "python3.14"
     assert props["TracingConfig"] == {"Mode": "Active"}
-    assert props["ReservedConcurrentExecutions"] == 5
+    assert "ReservedConcurrentExecutions" not in props  # off by default (issue 11 item 5)
     assert props["MemorySize"] == 256 and props["Timeout"] == 60
     env = props["Environment"]["Variables"]
     assert env == {

@@ -91,7 +91,6 @@ def test_function_is_traced_logged_and_capped(synthesized: dict[str, Any]) -> No
             "Runtime": "python3.14",
             "Handler": "neo_compile.handler",
             "TracingConfig": {"Mode": "Active"},
-            "ReservedConcurrentExecutions": 2,
             "Environment": {
                 "Variables": assertions.Match.object_like(
                     {
@@ -108,6 +107,7 @@ def test_function_is_traced_logged_and_capped(synthesized: dict[str, Any]) -> No
     )
     (function,) = resources(synthesized["template"], "AWS::Lambda::Function").values()
     assert "FRAMEWORK_VERSION" not in function["Properties"]["Environment"]["Variables"]  # XGBoost takes none
+    assert "ReservedConcurrentExecutions" not in function["Properties"]  # off by default (issue 11 item 5)
     groups = resources(synthesized["template"], "AWS::Logs::LogGroup")
     assert len(groups) == 2
     for group in groups.values():

@@ -31,8 +31,13 @@ def project_function(
     timeout: Duration = Duration.seconds(60),
     **extra: Any,
 ) -> lambda_.Function:
-    """A function running `lambda/<package>/<package>.handler`; `extra` goes to `aws_lambda.Function`."""
-    return lambda_.Function(
+    """A function running `lambda/<package>/<package>.handler`; `extra` goes to `aws_lambda.Function`.
+
+    `reserved_concurrency`: None (every construct's default) reserves nothing. A reservation comes out of the
+    account's unreserved pool, which Lambda keeps at 100 or more, so on accounts whose concurrency quota is 10 or 50
+    any reservation fails with "decreases account's UnreservedConcurrentExecution below its minimum value".
+    """
+    function = lambda_.Function(
         scope,
         id,
         runtime=RUNTIME,
@@ -50,3 +55,15 @@ def project_function(
         logging_format=lambda_.LoggingFormat.JSON,
         **extra,
     )
+    if reserved_concurrency is None:
+        from ._validation import acknowledge
+
+        for finding in ("HIPAA.Security-LambdaConcurrency", "NIST.800.53.R5-LambdaConcurrency"):
+            acknowledge(
+                function,
+                finding,
+                "Reserved concurrency is off by default: a reservation fails the deploy on accounts whose Lambda "
+                "concurrency quota is 10 or 50 (the unreserved pool must stay at 100 or more). The construct's "
+                "reserved_concurrency prop sets one where the quota allows.",
+            )
+    return function

@@ -268,7 +268,8 @@ def validate(errors: PropErrors, **p: Any) -> dict[str, Any]:
     job_name_prefix(errors, p["job_name_prefix"], example="churn-neo")
     if not isinstance(p["log_retention"], logs.RetentionDays):
         errors.add(f"log_retention must be an aws_logs.RetentionDays, got {p['log_retention']!r}", type_error=True)
-    errors.number_in_range("reserved_concurrency", p["reserved_concurrency"], 1, 1000, integer=True)
+    if p["reserved_concurrency"] is not None:
+        errors.number_in_range("reserved_concurrency", p["reserved_concurrency"], 1, 1000, integer=True)
     if p["network"] is not None:
         errors.expect_type("network", p["network"], ModelNetwork, "a sagemaker_cdk.ModelNetwork")
     for key, value in (p["model_environment"] or {}).items():

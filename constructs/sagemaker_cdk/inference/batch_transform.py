@@ -99,8 +99,11 @@ class BatchTransformPipeline(Construct):
         notification_topic: where job completions and alarms go. Default: a new KMS-encrypted, SSL-only topic
             whose key lets EventBridge and CloudWatch publish. A topic you pass must allow both to publish.
         log_retention: retention of the function's log group. Default: one year.
-        reserved_concurrency: concurrent executions reserved for (and capping) the function. Default: 5, which
-            keeps a burst of uploads from hitting CreateTransformJob's rate limit all at once.
+        reserved_concurrency: concurrent executions reserved for (and capping) the function, 1-1000; e.g. 5 keeps
+            a burst of uploads from reaching CreateTransformJob's rate limit all at once (throttled calls are
+            retried either way). Default: none (no reservation). Reserving takes the amount out of the account's
+            unreserved pool, which Lambda keeps at 100 or more: on new accounts whose concurrency quota is 10
+            or 50, any reservation fails the deploy. Set it where the quota allows, to guarantee and cap.
     """
 
     def __init__(
@@ -127,7 +130,7 @@ class BatchTransformPipeline(Construct):
         job_name_prefix: str | None = None,
         notification_topic: sns.ITopic | None = None,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
-        reserved_concurrency: int = 5,
+        reserved_concurrency: int | None = None,
     ) -> None:
         super().__init__(scope, id)
         _validate(
@@ -535,5 +538,6 @@ def _validate(scope: Construct, **props: Any) -> None:
             "logs.RetentionDays.ONE_YEAR",
             type_error=True,
         )
-    errors.number_in_range("reserved_concurrency", p["reserved_concurrency"], 1, 1000, integer=True)
+    if p["reserved_concurrency"] is not None:
+        errors.number_in_range("reserved_concurrency", p["reserved_concurrency"], 1, 1000, integer=True)
     errors.raise_if_any()

@@ -108,7 +108,10 @@ class NeoCompilation(Construct):
             with rotation on. The compiled artifacts use the bucket's key.
         failure_topic: where failure notices go. Default: a new KMS-encrypted, SSL-only topic.
         log_retention: retention of the function's and the state machine's log groups. Default: one year.
-        reserved_concurrency: concurrent executions reserved for (and capping) the function. Default: 2.
+        reserved_concurrency: concurrent executions reserved for (and capping) the function, 1-1000.
+            Default: none (no reservation). Reserving takes the amount out of the account's
+            unreserved pool, which Lambda keeps at 100 or more: on new accounts whose concurrency quota is 10
+            or 50, any reservation fails the deploy. Set it where the quota allows, to guarantee and cap.
     """
 
     def __init__(
@@ -137,7 +140,7 @@ class NeoCompilation(Construct):
         encryption_key: kms.IKey | None = None,
         failure_topic: sns.ITopic | None = None,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
-        reserved_concurrency: int = 2,
+        reserved_concurrency: int | None = None,
     ) -> None:
         super().__init__(scope, id)
         errors = PropErrors(f"NeoCompilation {self.node.path}")
