@@ -470,7 +470,8 @@ def test_default_run_sends_a_valid_create_training_job(training: Any) -> None:
     assert request["CheckpointConfig"]["S3Uri"] == "s3://sample-artifact-bucket/checkpoints/trainrequests-job/"
     assert request["EnableNetworkIsolation"] is True
     assert request["EnableInterContainerTrafficEncryption"] is True
-    assert request["VpcConfig"]["SecurityGroupIds"] == ["sg-0123456789abcdef0"]
+    # Two instances: the network's group (HTTPS to the endpoints) and the job's own (instance to instance).
+    assert request["VpcConfig"]["SecurityGroupIds"] == ["sg-0123456789abcdef0"] * 2
     assert request["ResourceConfig"]["VolumeKmsKeyId"].startswith("arn:aws:kms:")
     assert result.output["TrainingJobName"] == request["TrainingJobName"]
 
