@@ -146,6 +146,7 @@ def test_rollout_sends_valid_requests_and_mirrors_the_endpoint(pipeline: Any) ->
     assert policy["TrafficRoutingConfiguration"]["Type"] == "CANARY"
     assert len(update["DeploymentConfig"]["AutoRollbackConfiguration"]["Alarms"]) >= 2
     assert update["RetainAllVariantProperties"] is True
+    assert update["ExcludeRetainedVariantProperties"] == [{"VariantPropertyType": "DesiredWeight"}]
 
 
 def test_metric_gate_stops_a_worse_model(pipeline: Any) -> None:

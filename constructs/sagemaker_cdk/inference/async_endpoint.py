@@ -124,6 +124,8 @@ class AsyncEndpoint(RealtimeEndpoint):
             ),
         )
         self._grant_async_io(output, failure)
+        # The backlog scaling owns the instance counts: an update must not reset them to the initial counts.
+        self.retain_capacity()
         self.scalable_targets = [self._scale(name) for name, _ in self.variants]
         self.backlog_alarm = self._async_alarm(
             "Backlog", self.metric_backlog_size(), backlog_alarm_threshold,

@@ -39,6 +39,10 @@ from .variant_autoscaling import VariantAutoScaling
 _TRAFFIC_TYPES = {"all_at_once": "ALL_AT_ONCE", "canary": "CANARY", "linear": "LINEAR"}
 
 
+# Variant properties an update applies even though the endpoint retains the others (DesiredInstanceCount, i.e. the
+# autoscaled capacity, and DataCaptureConfig): the weights the app declares must win over the deployed ones.
+UPDATABLE_VARIANT_PROPERTIES = ("DesiredWeight",)
+
 class RealtimeEndpoint(Construct):
     """A production real-time endpoint.
 
@@ -134,8 +138,9 @@ class RealtimeEndpoint(Construct):
             endpoint_name=self.endpoint_name_value,
             endpoint_config_name=self.config.attr_endpoint_config_name,
             deployment_config=None if serverless else self._deployment_config(self.deployment),
-            retain_all_variant_properties=any(v.autoscaling for _, v in self.variants) or None,
         )
+        if any(v.autoscaling for _, v in self.variants):
+            self.retain_capacity()
         if not serverless:  # serverless endpoints update with SageMaker's default (blue/green, all at once)
             self._warn_guardrail_fallback()
 
@@ -160,6 +165,19 @@ class RealtimeEndpoint(Construct):
         ResourceBudget.watch(Stack.of(self))
 
     # -- public API -------------------------------------------------------------------------------------------------
+
+    def retain_capacity(self) -> None:
+        """Keep each variant's current (autoscaled) instance count across updates, but apply new weights.
+
+        RetainAllVariantProperties=true alone would also keep DesiredWeight, so a later change of a variant's
+        weight would be ignored; ExcludeRetainedVariantProperties=[DesiredWeight] lets the new config's weights
+        through (AWS::SageMaker::Endpoint in cfn-lint's schema; VariantPropertyType in botocore's model). Set
+        automatically when a variant autoscales (and always on an AsyncEndpoint).
+        """
+        self.resource.retain_all_variant_properties = True
+        self.resource.exclude_retained_variant_properties = [
+            sagemaker.CfnEndpoint.VariantPropertyProperty(variant_property_type=p) for p in UPDATABLE_VARIANT_PROPERTIES
+        ]
 
     @property
     def endpoint_name(self) -> str:

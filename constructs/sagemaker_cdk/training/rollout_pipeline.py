@@ -35,7 +35,7 @@ from . import _workflow
 from ..core._validation import NAME_PATTERN, NAME_RULE, PropErrors, acknowledge, is_token, nag_resource
 from ..core.artifact_bucket import ArtifactBucket
 from ..core.container_image import ContainerImage
-from ..inference.realtime_endpoint import _TRAFFIC_TYPES, RealtimeEndpoint
+from ..inference.realtime_endpoint import _TRAFFIC_TYPES, UPDATABLE_VARIANT_PROPERTIES, RealtimeEndpoint
 from .training_job import TrainingJob
 from .tuning_job import TuningJob
 
@@ -254,8 +254,12 @@ class RolloutPipeline(Construct):
             "EndpointConfigName.$": "$.names.config",
         }
         if self.endpoint.resource.retain_all_variant_properties:
-            # Keep the autoscaled instance counts instead of resetting them to the config's initial counts.
+            # Keep the autoscaled instance counts instead of resetting them to the config's initial counts, but
+            # apply the config's weights (RetainAllVariantProperties alone would keep the deployed ones).
             request["RetainAllVariantProperties"] = True
+            request["ExcludeRetainedVariantProperties"] = [
+                {"VariantPropertyType": p} for p in UPDATABLE_VARIANT_PROPERTIES
+            ]
         if not self.endpoint.variants[0][1].is_serverless:
             request["DeploymentConfig"] = self._deployment_config()
         return request
