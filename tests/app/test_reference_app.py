@@ -19,6 +19,8 @@ _ROLES_WITH_INLINE_POLICIES = (
     "SageMakerCdkInference/Challenger/Role",
     "SageMakerCdkInference/SageMakerNetwork/Vpc/FlowLog/IAMRole",
     "SageMakerCdkInference/Api/Role",
+    "SageMakerCdkInference/Endpoint/ScalingGuard/Role",
+    "SageMakerCdkElastic/AsyncEndpoint/ScalingGuard/Role",
     "SageMakerCdkInference/BatchTransform/Role",
     "SageMakerCdkElastic/AsyncModel/Role",
     "SageMakerCdkElastic/AsyncApi/Role",

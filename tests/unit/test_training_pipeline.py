@@ -27,6 +27,9 @@ STAR_ACTIONS = {
     "logs:CreateLogDelivery", "logs:DeleteLogDelivery", "logs:DescribeLogGroups", "logs:DescribeResourcePolicies",
     "logs:GetLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:UpdateLogDelivery",
     "xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords", "xray:PutTraceSegments",
+    # Scalable-target ARNs carry an id generated at registration; the endpoint's ScalingGuard pins these two to
+    # SageMaker variants by condition (application-autoscaling:service-namespace / scalable-dimension).
+    "application-autoscaling:DeregisterScalableTarget", "application-autoscaling:RegisterScalableTarget",
 }
 
 

@@ -19,6 +19,7 @@ from typing import Sequence
 from aws_cdk import (
     Annotations,
     Stack,
+    aws_applicationautoscaling as appscaling,
     aws_cloudwatch as cloudwatch,
     aws_iam as iam,
     aws_kms as kms,
@@ -28,6 +29,7 @@ from aws_cdk import (
 from constructs import Construct
 
 from . import accelerators
+from ._scaling_guard import ScalingGuard
 from ..core import instance_types
 from ..core._validation import NAME_PATTERN, PropErrors, acknowledge, is_token, nag_resource
 from ..core.artifact_bucket import ArtifactBucket
@@ -161,10 +163,22 @@ class RealtimeEndpoint(Construct):
                     f"Variant {name} runs one instance (allow_single_instance=True): an instance or AZ failure "
                     "takes it down. Use instance_count=2 or more for production.",
                 )
+        # Instance-type changes and removals of autoscaled variants deploy without manual steps (_scaling_guard).
+        self.scaling_guard: ScalingGuard | None = None
+        if self.autoscaling:
+            self.guard_scaling({n: (a.scalable_target, v.instance_type) for n, v in self.variants
+                                for a in [self.autoscaling.get(n)] if a is not None})
         self._grant_models()
         ResourceBudget.watch(Stack.of(self))
 
     # -- public API -------------------------------------------------------------------------------------------------
+
+    def guard_scaling(self, targets: dict[str, tuple[appscaling.ScalableTarget, str]]) -> None:
+        """Deregister/re-register these variants' scalable targets around updates that change them (ScalingGuard)."""
+        self.scaling_guard = ScalingGuard(
+            self, "ScalingGuard", endpoint=self.resource, endpoint_name=self.endpoint_name_value, config=self.config,
+            targets=targets, encryption_key=self.encryption_key,
+        )
 
     def retain_capacity(self) -> None:
         """Keep each variant's current (autoscaled) instance count across updates, but apply new weights.
