@@ -37,6 +37,8 @@ def project_function(
     account's unreserved pool, which Lambda keeps at 100 or more, so on accounts whose concurrency quota is 10 or 50
     any reservation fails with "decreases account's UnreservedConcurrentExecution below its minimum value".
     """
+    from ._validation import acknowledge
+
     function = lambda_.Function(
         scope,
         id,
@@ -55,9 +57,13 @@ def project_function(
         logging_format=lambda_.LoggingFormat.JSON,
         **extra,
     )
+    acknowledge(
+        function,
+        "CKV_AWS_173",
+        "The function's environment holds resource names, ARNs and settings only, never secrets or data; Lambda "
+        "encrypts it at rest with its AWS managed key, and a customer managed key would protect nothing secret.",
+    )
     if reserved_concurrency is None:
-        from ._validation import acknowledge
-
         for finding in ("HIPAA.Security-LambdaConcurrency", "NIST.800.53.R5-LambdaConcurrency"):
             acknowledge(
                 function,

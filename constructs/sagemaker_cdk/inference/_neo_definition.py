@@ -109,7 +109,7 @@ def _create_model(neo: NeoCompilation, environment: Mapping[str, str], failed: s
         container["Environment"] = dict(environment)
     parameters: dict[str, Any] = {
         "ModelName": sfn.JsonPath.string_at("$.compilation.job_name"),
-        "ExecutionRoleArn": neo.model_role.role_arn,
+        "ExecutionRoleArn": neo.model_role.role_arn,  # type: ignore[union-attr] - set when creates_model
         "PrimaryContainer": container,
         "EnableNetworkIsolation": True,
     }
@@ -136,6 +136,7 @@ def _create_model(neo: NeoCompilation, environment: Mapping[str, str], failed: s
 
 def _deploy(neo: NeoCompilation, failed: sfn.IChainable, done: sfn.Pass) -> sfn.IChainable:
     e = neo.endpoint
+    assert e is not None  # only called with an endpoint
     variant: dict[str, Any] = {
         "VariantName": e.variant_name,
         "ModelName": sfn.JsonPath.string_at("$.compilation.job_name"),

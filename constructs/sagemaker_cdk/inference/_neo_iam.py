@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from aws_cdk import ArnFormat, Stack, aws_iam as iam
-from constructs import Construct
+from constructs import IConstruct
 
 from ..core._validation import acknowledge, nag_resource
 from ..core.container_image import ContainerImage, registry_image
@@ -69,7 +69,8 @@ def model_role(neo: NeoCompilation, inference_image: ContainerImage | None) -> t
         description=f"Execution role of the models compiled by {neo.node.path}",
     )
     neo.bucket.grant_read(role, neo.output_prefix)
-    image = inference_image or registry_image(neo.serving_image)
+    assert inference_image is not None or neo.serving_image is not None  # checked by _neo_props.validate
+    image = inference_image or registry_image(neo.serving_image)  # type: ignore[arg-type]
     image_uri = image.bind(neo, role).image_uri
     grant_sagemaker_logs(role, "/aws/sagemaker/Endpoints")
     if neo.network is not None:
@@ -94,6 +95,7 @@ def workflow_role(neo: NeoCompilation, resources: _workflow.WorkflowResources) -
 
 def endpoint_arn(neo: NeoCompilation) -> str:
     """The deployed endpoint's ARN (SageMaker lower-cases endpoint ARNs)."""
+    assert neo.endpoint is not None  # only asked for with an endpoint
     return Stack.of(neo).format_arn(
         service="sagemaker", resource="endpoint", resource_name=neo.endpoint.endpoint_name.lower()
     )
@@ -209,7 +211,7 @@ def object_pattern(prefix: str) -> str:
     return prefix if prefix.endswith("*") else prefix.rstrip("/") + "/*"
 
 
-def log_group_arn(scope: Construct, group: str) -> str:
+def log_group_arn(scope: IConstruct, group: str) -> str:
     return Stack.of(scope).format_arn(
         service="logs", resource="log-group", resource_name=f"{group}*", arn_format=ArnFormat.COLON_RESOURCE_NAME
     )

@@ -16,6 +16,7 @@ from aws_cdk import Duration, aws_logs as logs
 
 from . import accelerators
 from ..core import image_registry, instance_types
+from ..core._types import typed_fields
 from ..core._validation import PropErrors, io_prefixes, is_token, job_name_prefix
 from ..core.artifact_bucket import ArtifactBucket
 from ..core.container_image import ContainerImage
@@ -41,6 +42,7 @@ def compilation_enum(shape: str) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
+@typed_fields
 class TargetPlatform:
     """A compilation target given as OS, architecture and optional accelerator instead of a named device.
 
@@ -61,6 +63,7 @@ class TargetPlatform:
 
 
 @dataclass(frozen=True)
+@typed_fields
 class NeoEndpoint:
     """Deploy each compiled model to one endpoint (created on the first run, updated afterwards).
 

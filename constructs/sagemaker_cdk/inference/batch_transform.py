@@ -51,6 +51,7 @@ from aws_cdk import (
 )
 from constructs import Construct
 
+from ..core._types import typed
 from ..core._functions import project_function
 from ..core import _names
 from ..core._validation import (
@@ -106,6 +107,7 @@ class BatchTransformPipeline(Construct):
             or 50, any reservation fails the deploy. Set it where the quota allows, to guarantee and cap.
     """
 
+    @typed
     def __init__(
         self,
         scope: Construct,
@@ -158,6 +160,7 @@ class BatchTransformPipeline(Construct):
         )
         stack = Stack.of(self)
         self.model = model
+        model.served_by("batch")
         self.bucket = bucket
         self.input_prefix = input_prefix
         self.output_prefix = output_prefix
@@ -450,6 +453,12 @@ class BatchTransformPipeline(Construct):
             "AwsSolutions-SQS3",
             "This queue is the dead-letter queue itself (of the function, the rules' targets and the handler).",
         )
+        acknowledge(
+            self.dead_letter_queue,
+            "CKV_AWS_27",
+        "Dead-letter queue encrypted with SQS-managed keys (SSE-SQS): EventBridge and Lambda deliver to it "
+        "without a key grant, and it holds failure records (event metadata: object keys, job names), not data.",
+    )
         acknowledge(
             self.dead_letter_queue,
             "Serverless-SQSRedrivePolicy",

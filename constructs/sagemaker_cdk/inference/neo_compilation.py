@@ -49,6 +49,7 @@ from aws_cdk import (
 )
 from constructs import Construct
 
+from ..core._types import typed
 from ..training import _workflow
 from . import _neo_definition, _neo_iam, accelerators
 from ..core import image_registry
@@ -114,6 +115,7 @@ class NeoCompilation(Construct):
             or 50, any reservation fails the deploy. Set it where the quota allows, to guarantee and cap.
     """
 
+    @typed
     def __init__(
         self,
         scope: Construct,
@@ -371,4 +373,10 @@ class NeoCompilation(Construct):
                 self.dead_letter_queue,
                 "Serverless-SQSRedrivePolicy",
                 "This queue is the terminal dead-letter queue; a redrive policy would move its messages nowhere.",
+            )
+            acknowledge(
+                self.dead_letter_queue,
+                "CKV_AWS_27",
+                "Dead-letter queue encrypted with SQS-managed keys (SSE-SQS): EventBridge delivers to it without a "
+                "key grant, and it holds failure records (event metadata: object keys), not data.",
             )
