@@ -60,7 +60,7 @@ def grant_function(neo: NeoCompilation) -> None:
     _workflow.pass_role(neo.function_role, neo.role)
 
 
-def model_role(neo: NeoCompilation, inference_image: ContainerImage | None) -> tuple[iam.Role, str]:
+def model_role(neo: NeoCompilation, inference_image: ContainerImage | None) -> tuple[iam.Role, str | None]:
     """The compiled model's execution role (read `output_prefix`, pull its one image, its logs) and the image URI."""
     role = iam.Role(
         neo,

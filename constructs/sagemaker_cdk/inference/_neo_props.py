@@ -132,7 +132,7 @@ def neo_frameworks() -> dict[str, Any]:
     """Neo's documented framework-version support table, kept as data with its sources (data/neo_frameworks.json)."""
     from importlib import resources
 
-    text = resources.files("sagemaker_cdk.core").joinpath("data", "neo_frameworks.json").read_text(encoding="utf-8")
+    text = resources.files("sagemaker_cdk.core").joinpath("data").joinpath("neo_frameworks.json").read_text(encoding="utf-8")
     return json.loads(text)
 
 
@@ -228,7 +228,7 @@ def validate(errors: PropErrors, **p: Any) -> dict[str, Any]:
                     f"{', '.join(compilation_enum(shape))}"
                 )
 
-    if version_ok and out["framework"] and isinstance(device, str) and not device.startswith("ml_inf"):
+    if version_ok and out["framework"] and isinstance(version, str) and isinstance(device, str) and not device.startswith("ml_inf"):
         kind = "cloud" if device.startswith("ml_") else "edge"
         documented = neo_frameworks()[kind].get(out["framework"], {}).get("versions", [])
         if documented and not any(_same_version(version, d) for d in documented):

@@ -20,6 +20,7 @@ function (`lambda/scaling_guard`) serves both; it only calls Application Auto Sc
 from __future__ import annotations
 
 import hashlib
+import typing
 from typing import Mapping
 
 from aws_cdk import (
@@ -102,7 +103,7 @@ class ScalingGuard(Construct):
         )
         declared = []
         for name, (target, instance_type) in sorted(targets.items()):
-            cfn_target = target.node.default_child
+            cfn_target = typing.cast(appscaling.CfnScalableTarget, target.node.default_child)
             declared.append({
                 "ResourceId": f"endpoint/{endpoint_name}/variant/{name}",
                 "InstanceType": instance_type,
