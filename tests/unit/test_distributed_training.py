@@ -94,7 +94,7 @@ def test_the_tuning_request_carries_the_same_network_and_encryption(two_instance
 def test_the_execution_role_may_place_interfaces_in_the_training_group(two_instances: Any) -> None:
     template, _ = two_instances
     group = _group_id(template)
-    statements = [s for r in template["Resources"].values() if r["Type"] == "AWS::IAM::Policy"
+    statements = [s for r in template["Resources"].values() if r["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
                   for s in r["Properties"]["PolicyDocument"]["Statement"]]
     assert any(s["Action"] == "ec2:CreateNetworkInterface" and f'"{group}"' in str(s["Resource"]).replace("'", '"')
                for s in statements)
@@ -120,7 +120,7 @@ def test_a_single_instance_needs_no_group_and_no_encryption() -> None:
 
 def test_the_opt_out_must_be_a_bool() -> None:
     stack = cdk.Stack(support.new_app(), "Bad")
-    with pytest.raises(TypeError, match=r"inter_container_encryption must be a bool, got str 'no'"):
+    with pytest.raises(TypeError, match=r"inter_container_encryption must be True or False, got str 'no'"):
         TrainingJob(stack, "Train", bucket=ArtifactBucket(stack, "Bucket"),
                     algorithm=Algorithm.built_in("xgboost", "1.7-1"), inter_container_encryption="no")
 

@@ -55,7 +55,7 @@ def _iam_resources(template: dict[str, Any]) -> list[str]:
         return "<token>"
 
     for resource in template["Resources"].values():
-        if resource["Type"] != "AWS::IAM::Policy":
+        if resource["Type"] not in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):  # library grants are managed
             continue
         for statement in resource["Properties"]["PolicyDocument"]["Statement"]:
             listed = statement.get("Resource", [])

@@ -116,7 +116,8 @@ def test_the_guard_function_is_least_privilege(realtime: dict[str, Any]) -> None
                    if f["Properties"]["Handler"] == "scaling_guard.handler"]
     assert "ReservedConcurrentExecutions" not in function["Properties"]
     role = function["Properties"]["Role"]["Fn::GetAtt"][0]
-    statements = [s for p in _of(realtime, "AWS::IAM::Policy").values()
+    policies = {**_of(realtime, "AWS::IAM::Policy"), **_of(realtime, "AWS::IAM::ManagedPolicy")}  # customer-managed
+    statements = [s for p in policies.values()
                   if {"Ref": role} in p["Properties"]["Roles"] for s in p["Properties"]["PolicyDocument"]["Statement"]]
     actions = {a for s in statements for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])}
     assert {"application-autoscaling:DeregisterScalableTarget", "application-autoscaling:RegisterScalableTarget",

@@ -18,6 +18,7 @@ from __future__ import annotations
 from aws_cdk import Stack, aws_ec2 as ec2, aws_iam as iam
 from constructs import Construct
 
+from ..core._validation import acknowledge
 from ..core.network import ModelNetwork
 
 IKE = ec2.Port.udp(500)
@@ -42,6 +43,14 @@ def training_security_group(
     for port, description in rules:
         group.add_ingress_rule(group, port, description)
         group.add_egress_rule(group, port, description)
+    for finding in ("HIPAA.Security-EC2RestrictedCommonPorts", "NIST.800.53.R5-EC2RestrictedCommonPorts"):
+        acknowledge(
+            group,
+            finding,
+            "The only ingress is from this security group itself (no CIDR): the instances of one training job "
+            "exchange gradients and parameters over ports the framework picks (MPI, NCCL), which SageMaker's "
+            "distributed-training VPC guide requires; nothing outside the group can connect.",
+        )
     # The execution role places the job's network interfaces in this group too.
     role.add_to_principal_policy(
         iam.PolicyStatement(

@@ -153,11 +153,6 @@ class TrainingJob(Construct):
         self.instance_type, self.instance_count, self.volume_size_gb = instance_type, instance_count, volume_size_gb
         self.max_runtime, self.spot = max_runtime, spot
         self.network_isolation = network_isolation
-        if not isinstance(inter_container_encryption, bool):
-            raise TypeError(
-                f"{owner}: inter_container_encryption must be a bool, got {type(inter_container_encryption).__name__} "
-                f"{inter_container_encryption!r}: pass True (default) or False"
-            )
         # A token count may be above 1: treat it as multi-instance (both settings are harmless on one instance).
         multi_instance = is_token(instance_count) or instance_count > 1
         self.inter_container_encryption = inter_container_encryption and multi_instance
