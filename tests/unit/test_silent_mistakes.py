@@ -30,6 +30,11 @@ from support import MODEL_ARTIFACT, xgboost_model
 # -- friendly forms ---------------------------------------------------------------------------------------------------
 
 
+def _policies(t: Template) -> str:
+    """Identity policies as text: library roles keep their grants in customer-managed policies (core/_managed_policies)."""
+    return str(t.find_resources("AWS::IAM::Policy")) + str(t.find_resources("AWS::IAM::ManagedPolicy"))
+
+
 def test_model_data_from_an_artifact_bucket(stack: cdk.Stack) -> None:
     bucket = ArtifactBucket(stack, "Artifacts")
     Model(
@@ -40,7 +45,7 @@ def test_model_data_from_an_artifact_bucket(stack: cdk.Stack) -> None:
         place_in_vpc=False,
     )
     t = Template.from_stack(stack)
-    text = str(t.find_resources("AWS::IAM::Policy"))
+    text = _policies(t)
     assert "models/xgboost/model.tar.gz" in text and "kms:Decrypt" in text
 
 
@@ -54,7 +59,7 @@ def test_container_image_from_a_repository_name(stack: cdk.Stack) -> None:
     t = Template.from_stack(stack)
     image = t.find_resources("AWS::SageMaker::Model")
     assert "my-team/fraud-model:v3" in str(image)
-    assert "repository/my-team/fraud-model" in str(t.find_resources("AWS::IAM::Policy"))
+    assert "repository/my-team/fraud-model" in _policies(t)
 
 
 @pytest.mark.parametrize(
@@ -149,7 +154,7 @@ def test_invocation_api_picks_the_async_route_for_an_async_endpoint(stack: cdk.S
     t = Template.from_stack(stack)
     paths = [r["Properties"]["PathPart"] for r in t.find_resources("AWS::ApiGateway::Resource").values()]
     assert paths == ["async-invocations"]
-    policies = str(t.find_resources("AWS::IAM::Policy"))
+    policies = _policies(t)
     assert "sagemaker:InvokeEndpointAsync" in policies and "'sagemaker:InvokeEndpoint'" not in policies
 
 
