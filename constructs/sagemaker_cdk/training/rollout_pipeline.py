@@ -38,7 +38,7 @@ from . import _workflow
 from ..core._validation import NAME_PATTERN, NAME_RULE, PropErrors, acknowledge, is_token, nag_resource
 from ..core.artifact_bucket import ArtifactBucket
 from ..core.container_image import ContainerImage
-from ..inference.realtime_endpoint import _TRAFFIC_TYPES, RealtimeEndpoint
+from ..inference.realtime_endpoint import _TRAFFIC_TYPES, UPDATABLE_VARIANT_PROPERTIES, RealtimeEndpoint
 from .training_job import TrainingJob
 from .tuning_job import TuningJob
 
@@ -112,8 +112,8 @@ class RolloutPipeline(Construct):
         schedule: an EventBridge schedule, e.g. events.Schedule.cron(hour="3", minute="0"). Default: none.
         on_new_data: start a run when an object lands under the train channel's prefix (turns on the bucket's
             EventBridge notifications). Default: False.
-        name_prefix: prefix of the model and endpoint config names, at most 26 characters. Default:
-            "<stack>-<id>" shortened.
+        name_prefix: prefix of the model and endpoint config names, at most 26 characters, lower-cased. Default:
+            "<stack>-<id>" in lower case, shortened.
         poll_interval: how often the update is checked. Default: 1 minute.
         encryption_key / failure_topic: Default: the training job's.
         log_retention: Default: one year.
@@ -148,7 +148,7 @@ class RolloutPipeline(Construct):
         self.labeled_channels: list[str] = _labeled_channels(self, labeling, training) if labeling is not None else []
         self.job, self.training, self.endpoint = job, training, endpoint
         self.target_variants: list[str] = list(variants) if variants is not None else endpoint.variant_names
-        self.name_prefix: str = name_prefix or _workflow.name_prefix(self, MAX_PREFIX)
+        self.name_prefix: str = _workflow.name_prefix(self, MAX_PREFIX, given=name_prefix)
         self.metric_gate = metric_gate
 
         self.model_role = iam.Role(
@@ -282,8 +282,12 @@ class RolloutPipeline(Construct):
             "EndpointConfigName.$": "$.names.config",
         }
         if self.endpoint.resource.retain_all_variant_properties:
-            # Keep the autoscaled instance counts instead of resetting them to the config's initial counts.
+            # Keep the autoscaled instance counts instead of resetting them to the config's initial counts, but
+            # apply the config's weights (RetainAllVariantProperties alone would keep the deployed ones).
             request["RetainAllVariantProperties"] = True
+            request["ExcludeRetainedVariantProperties"] = [
+                {"VariantPropertyType": p} for p in UPDATABLE_VARIANT_PROPERTIES
+            ]
         if not self.endpoint.variants[0][1].is_serverless:
             request["DeploymentConfig"] = self._deployment_config()
         return request
@@ -437,7 +441,8 @@ class RolloutPipeline(Construct):
     # -- IAM --------------------------------------------------------------------------------------------------------
 
     def _endpoint_arn(self) -> str:
-        return _workflow.arn(self, "endpoint", self.endpoint.endpoint_name_value)
+        # SageMaker lower-cases endpoint ARNs whatever the case of the endpoint's name.
+        return _workflow.arn(self, "endpoint", self.endpoint.endpoint_name_value.lower())
 
     def _grant_rollout(self, role: iam.Role) -> None:
         models = _workflow.arn(self, "model", f"{self.name_prefix}-*")
@@ -451,12 +456,17 @@ class RolloutPipeline(Construct):
         _workflow.pass_role(role, self.model_role)
         if self.endpoint.config.kms_key_id is not None:
             # UpdateEndpoint provisions the new fleet's encrypted volumes with a grant on the endpoint key.
+            # kms:GrantIsForAWSResource exists only for CreateGrant, ListGrants and RevokeGrant (Service
+            # Authorization Reference, AWS KMS): under it, DescribeKey would never be allowed. So it stands alone.
             role.add_to_policy(
                 iam.PolicyStatement(
-                    actions=["kms:CreateGrant", "kms:DescribeKey"],
+                    actions=["kms:CreateGrant"],
                     resources=[self.endpoint.encryption_key.key_arn],
                     conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
                 )
+            )
+            role.add_to_policy(
+                iam.PolicyStatement(actions=["kms:DescribeKey"], resources=[self.endpoint.encryption_key.key_arn])
             )
         for pattern in (models, configs):
             acknowledge(
