@@ -23,7 +23,6 @@ from ._validation import PropErrors, acknowledge, is_token, nag_resource
 
 @typed_fields
 @dataclass(frozen=True)
-@typed_fields
 class BucketReplication:
     """Where an ArtifactBucket replicates its objects (S3 Replication): a bucket in another region, usually.
 
