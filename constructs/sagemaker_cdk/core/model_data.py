@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from aws_cdk import aws_iam as iam, aws_kms as kms, aws_s3 as s3, aws_s3_assets as s3_assets
 from constructs import Construct
@@ -53,6 +54,16 @@ class ModelData:
             errors.add(f"path ({str(path)!r}) does not exist or is not a file: give the path of a model.tar.gz")
         errors.raise_if_any()
         return _AssetModelData(file.resolve())
+
+    @staticmethod
+    def from_registry(registry: Any, *, fallback: "ModelData", version: int | None = None) -> "ModelData":
+        """The artifact of the newest approved version of a `ModelRegistry`, resolved at every deployment (so a
+        later `cdk deploy` keeps the approved model); `version` pins one, which must be Approved. `fallback` (e.g.
+        `ModelData.from_asset(...)`) serves while nothing is approved. See training/registry_model_data.py.
+        """
+        from ..training.registry_model_data import from_registry
+
+        return from_registry(registry, fallback=fallback, version=version)
 
 
 class _BucketModelData(ModelData):

@@ -217,6 +217,28 @@ class ModelRegistration(Construct):
         """states:StartExecution on this workflow only."""
         return self.state_machine.grant_start_execution(grantee)
 
+    def grant_read_artifacts(self, role: iam.IRole) -> iam.Policy:
+        """Let `role` (e.g. `Model.role` of a model declared with `ModelData.from_registry`) read the artifacts
+        this workflow registers. The policy lives in this construct's stack, so a model in a stack this one
+        depends on can be granted without a cross-stack cycle."""
+        bucket = self.training.bucket
+        policy = iam.Policy(
+            self,
+            f"ReadArtifacts{len([c for c in self.node.children if isinstance(c, iam.Policy)])}",
+            roles=[role],
+            statements=[
+                iam.PolicyStatement(actions=["s3:GetObject"],
+                                    resources=[bucket.bucket.arn_for_objects(f"{self.training.output_prefix}*")]),
+                iam.PolicyStatement(actions=["kms:Decrypt"], resources=[bucket.encryption_key.key_arn]),
+            ],
+        )
+        _workflow.acknowledge_wildcard(
+            policy, bucket.bucket.bucket_arn, f"/{self.training.output_prefix}*",
+            "Registered artifacts are written under '<output prefix><job name>/', with job names known only at run "
+            "time; reads are limited to this training job's output prefix.",
+        )
+        return policy
+
     # -- requests ---------------------------------------------------------------------------------------------------
 
     @property
