@@ -49,6 +49,8 @@ class AppConfig:
     """Memory of the serverless endpoint (1024-6144, steps of 1024)."""
     serverless_max_concurrency: int = 5
     """Concurrent invocations the serverless endpoint may run (1-200)."""
+    git_revision: str = ""
+    """Commit recorded on every registered model version, e.g. `-c git_revision=$(git rev-parse HEAD)`."""
 
     @classmethod
     def from_context(cls, node: Node) -> "AppConfig":

@@ -25,9 +25,12 @@ _ROLES_WITH_INLINE_POLICIES = (
     "SageMakerCdkElastic/ServerlessModel/Role",
     "SageMakerCdkElastic/ServerlessApi/Role",
     "SageMakerCdkTraining/Custom::CDKBucketDeployment8693BB64968944B69AAFB0CC9EB8756C/ServiceRole",
-    "SageMakerCdkTraining/Rollout/ModelRole",
-    "SageMakerCdkTraining/Rollout/StateMachine/EventsRole",
-    "SageMakerCdkTraining/Rollout/WorkflowRole",
+    "SageMakerCdkInference/Challenger/RegistryResolver/Role",
+    "SageMakerCdkTraining/Registration/ModelRole",
+    "SageMakerCdkTraining/Registration/StateMachine/EventsRole",
+    "SageMakerCdkTraining/Registration/WorkflowRole",
+    "SageMakerCdkTraining/Approval/StateMachine/EventsRole",
+    "SageMakerCdkTraining/Approval/WorkflowRole",
     "SageMakerCdkTraining/Training/Role",
     "SageMakerCdkTraining/Training/WorkflowRole",
     "SageMakerCdkTraining/Tuning/WorkflowRole",
@@ -56,6 +59,8 @@ KNOWN_REPORTED_FINDINGS = {
         # The API Gateway account logging role carries its policy inline so that retaining the role keeps it.
         ("IAMNoInlinePolicy", "SageMakerCdkInference/ApiGatewayAccountLogging/Role/Resource"),
         ("IAMNoInlinePolicy", "SageMakerCdkElastic/ApiGatewayAccountLogging/Role/Resource"),
+        # The training stack grants the inference stack's challenger role through a policy of its own (no cycle).
+        ("IAMNoInlinePolicy", "SageMakerCdkTraining/Registration/ReadArtifacts/Resource"),
     ]
 }
 

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from typing import Any, Literal, Mapping, Sequence
 
-from aws_cdk import aws_events as events, aws_events_targets as targets, aws_iam as iam, aws_kms as kms
-from aws_cdk import aws_logs as logs, aws_sns as sns, aws_stepfunctions as sfn, aws_stepfunctions_tasks as tasks
+from aws_cdk import Duration, aws_events as events, aws_events_targets as targets, aws_iam as iam, aws_kms as kms
+from aws_cdk import aws_logs as logs, aws_sns as sns, aws_sqs as sqs, aws_stepfunctions as sfn, aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from ..core._validation import PropErrors, acknowledge, is_token, nag_resource, one_of
@@ -206,16 +206,22 @@ class ModelRegistration(Construct):
         )
         self.rules: list[events.Rule] = []
         if schedule is not None:
+            self.dead_letter_queue = sqs.Queue(
+                self, "TriggerDeadLetters", encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True,
+                retention_period=Duration.days(14),
+            )
+            acknowledge(self.dead_letter_queue, "AwsSolutions-SQS3",
+                        "This queue is the dead-letter queue of the registration's schedule; it has no DLQ of its own.")
+            acknowledge(self.dead_letter_queue, "Serverless-SQSRedrivePolicy",
+                        "This queue is itself the dead-letter queue of the registration's schedule; messages that "
+                        "reach it are kept 14 days for inspection, not redriven.")
             self.rules.append(events.Rule(
                 self, "Schedule", schedule=schedule, description=f"Scheduled runs of {self.node.path}",
-                targets=[targets.SfnStateMachine(self.state_machine,
-                                                 input=events.RuleTargetInput.from_object({"trigger": "schedule"}),
-                                                 retry_attempts=4)],
+                targets=[targets.SfnStateMachine(
+                    self.state_machine, input=events.RuleTargetInput.from_object({"trigger": "schedule"}),
+                    dead_letter_queue=self.dead_letter_queue, retry_attempts=4, max_event_age=Duration.hours(2),
+                )],
             ))
-
-    def grant_start_execution(self, grantee: iam.IGrantable) -> iam.Grant:
-        """states:StartExecution on this workflow only."""
-        return self.state_machine.grant_start_execution(grantee)
 
     def grant_read_artifacts(self, role: iam.IRole) -> iam.Policy:
         """Let `role` (e.g. `Model.role` of a model declared with `ModelData.from_registry`) read the artifacts
@@ -224,7 +230,7 @@ class ModelRegistration(Construct):
         bucket = self.training.bucket
         policy = iam.Policy(
             self,
-            f"ReadArtifacts{len([c for c in self.node.children if isinstance(c, iam.Policy)])}",
+            "ReadArtifacts" + (str(n) if (n := len([c for c in self.node.children if isinstance(c, iam.Policy)])) else ""),
             roles=[role],
             statements=[
                 iam.PolicyStatement(actions=["s3:GetObject"],
