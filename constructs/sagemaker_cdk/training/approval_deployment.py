@@ -180,7 +180,7 @@ class ApprovalDeployment(Construct):
             action="listModelPackages",
             iam_resources=[self.registry.model_packages_arn],
             parameters=self.list_approved_request(),
-            result_selector={"versions.$": "$.ModelPackageSummaryList[*].ModelPackageVersion"},
+            result_selector={"summaries.$": "$.ModelPackageSummaryList"},
             result_path="$.latest",
         )
         _workflow.protect(latest, handler)
@@ -203,8 +203,8 @@ class ApprovalDeployment(Construct):
         latest.next(newest)
         newest.when(
             sfn.Condition.and_(
-                sfn.Condition.is_present("$.latest.versions[0]"),
-                sfn.Condition.number_greater_than_json_path("$.latest.versions[0]",
+                sfn.Condition.is_present("$.latest.summaries[0].ModelPackageVersion"),
+                sfn.Condition.number_greater_than_json_path("$.latest.summaries[0].ModelPackageVersion",
                                                             "$.event.detail.ModelPackageVersion"),
             ),
             skipped.next(not_deployed),

@@ -62,11 +62,13 @@ class IModelRegistry:
         self, grantee: iam.IGrantable, *, approval_statuses: Sequence[str] = ("PendingManualApproval",)
     ) -> iam.Grant:
         """CreateModelPackage in this group, only with one of `approval_statuses` (default: pending approval)."""
+        statuses = list(approval_statuses)
         return iam.Grant.add_to_principal(
             grantee=grantee,
             actions=["sagemaker:CreateModelPackage"],
             resource_arns=[self.model_package_group_arn, self.model_packages_arn],
-            conditions={"StringEquals": {"sagemaker:ModelApprovalStatus": list(approval_statuses)}},
+            conditions={"StringEquals": {"sagemaker:ModelApprovalStatus": statuses[0] if len(statuses) == 1
+                                         else statuses}},
         )
 
     def grant_approve(self, grantee: iam.IGrantable) -> iam.Grant:
