@@ -153,7 +153,9 @@ class ModelRegistry(IModelRegistry, Construct):
             tags=[{"key": k, "value": v} for k, v in sorted((tags or {}).items())] or None,  # type: ignore[misc]
         )
         self.resource.apply_removal_policy(removal_policy)
-        self.model_package_group_arn = self.resource.attr_model_package_group_arn
+        # Built from the (lower-case) name rather than read with GetAtt: grants then need no reference to the group,
+        # and the ARN is exactly the one IAM evaluates.
+        self.model_package_group_arn = _workflow.arn(self, "model-package-group", name)
 
     def _policy(self, accounts: list[str]) -> dict[str, object]:
         principals = {"AWS": [f"arn:{Stack.of(self).partition}:iam::{a}:root" for a in accounts]}
