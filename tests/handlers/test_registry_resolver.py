@@ -168,3 +168,57 @@ def test_an_unexpected_error_still_answers_cloudformation(sagemaker: Any, respon
 def test_pinned_arn_is_built_from_the_stack_partition_region_and_account(response_url: str) -> None:
     assert registry_resolver._arn_parts("arn:aws-cn:cloudformation:cn-north-1:210987654321:stack/x/y") == (
         "aws-cn", "cn-north-1", "210987654321")
+
+
+# -- property-based: whatever CloudFormation sends, it hears back exactly once, and never waits for a timeout --------
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+
+class _FakeSageMaker:
+    """Holds approved versions; answers the two calls the resolver makes."""
+
+    class exceptions:  # noqa: N801 - mirrors boto3's client.exceptions
+        from botocore.exceptions import ClientError
+
+    def __init__(self, versions: list[int]) -> None:
+        self.versions = versions
+
+    def list_model_packages(self, **kwargs: Any) -> dict[str, Any]:
+        return {"ModelPackageSummaryList": [
+            {"ModelPackageVersion": v, "ModelPackageArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT_ID}:model-package/g/{v}",
+             "ModelApprovalStatus": "Approved"} for v in self.versions]}
+
+    def describe_model_package(self, ModelPackageName: str) -> dict[str, Any]:  # noqa: N803 - boto3's casing
+        version = int(ModelPackageName.rsplit("/", 1)[1])
+        if version not in self.versions:
+            from botocore.exceptions import ClientError
+
+            raise ClientError({"Error": {"Code": "ValidationException", "Message": "not found"}}, "DescribeModelPackage")
+        return {"ModelPackageArn": ModelPackageName, "ModelApprovalStatus": "Approved",
+                "InferenceSpecification": {"Containers": [{"ModelDataUrl": f"s3://a/{version}/model.tar.gz"}]}}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    request_type=st.sampled_from(["Create", "Update", "Delete"]),
+    group=st.text(min_size=1, max_size=63),
+    version=st.one_of(st.just(""), st.integers(min_value=1, max_value=50).map(str), st.text(max_size=5)),
+    versions=st.lists(st.integers(min_value=1, max_value=50), unique=True, max_size=6),
+)
+def test_cloudformation_always_hears_back_once(request_type: str, group: str, version: str, versions: list[int]) -> None:
+    sent: list[dict[str, Any]] = []
+    fake = _FakeSageMaker(versions)
+    request = event("https://cloudformation-custom-resource-response.example/x", request_type=request_type,
+                    version=version)
+    request["ResourceProperties"]["GroupName"] = group
+    with mock.patch.object(registry_resolver, "_CLIENT", fake), \
+            mock.patch.object(registry_resolver, "_respond", lambda e, s, r, d: sent.append({"Status": s, "Data": d})):
+        registry_resolver.handler(request, None)
+    (answer,) = sent
+    assert answer["Status"] in ("SUCCESS", "FAILED")
+    if request_type == "Delete":
+        assert answer == {"Status": "SUCCESS", "Data": {}}
+    elif answer["Status"] == "SUCCESS" and not version:
+        expected = f"s3://a/{max(versions)}/model.tar.gz" if versions else FALLBACK
+        assert answer["Data"]["ModelDataUrl"] == expected
