@@ -531,3 +531,37 @@ def test_a_pinned_version_is_passed_to_the_resolver() -> None:
     _, (_, resolver) = _model_and_resolver(template)
     assert resolver["Properties"]["Version"] == "4"
     assert resolver["Properties"]["GroupName"] == "churn"
+
+
+def test_register_states_is_a_hook_any_workflow_can_end_with() -> None:
+    """E.g. a labeling workflow whose last state leaves an artifact at $.artifact ends by registering it."""
+    from aws_cdk import aws_stepfunctions as sfn
+
+    from sagemaker_cdk.training import _workflow
+    from sagemaker_cdk.training.model_registration import register_states
+
+    app = support.new_app()
+    stack = cdk.Stack(app, "Hook")
+    registry = ModelRegistry(stack, "Registry", model_package_group_name="labels")
+    resources = _workflow.WorkflowResources(stack, encryption_key=None, failure_topic=None,
+                                            log_retention=cdk.aws_logs.RetentionDays.ONE_YEAR)
+    role = _workflow.workflow_role(stack, resources)
+    registry.grant_register(role)
+    handler = _workflow.failure_handler(stack, resources, "Labeling")
+    produced = sfn.Pass(stack, "Labeled", result=sfn.Result.from_object(
+        {"artifact": "s3://bucket/labeling/model.tar.gz", "job": "labels-1"}))
+    register_states(stack, sfn.Chain.start(produced), handler, registry=registry, request={
+        "ModelPackageGroupName": "labels", "ModelApprovalStatus": "PendingManualApproval",
+        "InferenceSpecification": {"Containers": [{"Image": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/m:1",
+                                                   "ModelDataUrl.$": "$.artifact"}],
+                                   "SupportedContentTypes": ["application/json"],
+                                   "SupportedResponseMIMETypes": ["application/json"]},
+        "CustomerMetadataProperties": {"LabelingJob.$": "$.job"},
+    })
+    _workflow.state_machine(stack, definition=produced, role=role, resources=resources, comment="labeling")
+    template = support.synth_nag_clean(app).get_stack_by_name("Hook").template
+    result = run(definition_of(template), {}, _responder())
+    assert result.path[-1] == "Registered"
+    _assert_valid(result)
+    (package,) = result.requests("CreateModelPackage")
+    assert package["InferenceSpecification"]["Containers"][0]["ModelDataUrl"] == "s3://bucket/labeling/model.tar.gz"

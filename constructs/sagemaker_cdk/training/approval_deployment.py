@@ -91,12 +91,6 @@ class ApprovalDeployment(Construct):
             self, self.workflow_role, endpoint=endpoint, name_prefix=self.name_prefix, model_role=self.model_role
         )
         self.registry.grant_read(self.workflow_role)
-        acknowledge(
-            self.workflow_role,
-            f"AwsSolutions-IAM5[Resource::{_nag(self, self.registry.model_packages_arn)}]",
-            "SageMaker numbers the group's versions ('<group>/<version>'); the workflow lists and describes "
-            "versions of this one group to create the approved model and to compare versions.",
-        )
         _endpoint_grants.grant_serving_role(self, self.model_role, endpoint=endpoint, network=self.network)
 
         definition = Construct(self, "Definition")
@@ -290,8 +284,3 @@ class ApprovalDeployment(Construct):
                     )
         errors.raise_if_any()
 
-
-def _nag(scope: Construct, value: str) -> str:
-    from ..core._validation import nag_resource
-
-    return nag_resource(scope, value)

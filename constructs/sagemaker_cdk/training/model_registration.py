@@ -22,7 +22,7 @@ from aws_cdk import Duration, aws_events as events, aws_events_targets as target
 from aws_cdk import aws_logs as logs, aws_sns as sns, aws_sqs as sqs, aws_stepfunctions as sfn, aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
-from ..core._validation import PropErrors, acknowledge, is_token, nag_resource, one_of
+from ..core._validation import PropErrors, acknowledge, is_token, one_of
 from ..core.container_image import ContainerImage
 from ..core.instance_types import INSTANCE_TYPE_PATTERN
 from . import _workflow
@@ -369,12 +369,6 @@ class ModelRegistration(Construct):
             role, bucket.bucket.bucket_arn, f"/{self.metrics_prefix}*",
             "Each run writes its statistics file under '<metrics prefix><run id>/', known only at run time; "
             "PutObject is limited to this workflow's metrics prefix.",
-        )
-        acknowledge(
-            role,
-            f"AwsSolutions-IAM5[Resource::{nag_resource(self, self.registry.model_packages_arn)}]",
-            "SageMaker numbers each new version of the group at registration ('<group>/<version>'); the grant "
-            "covers this one group, and only with the approval status this workflow is allowed to set.",
         )
 
     # -- validation -------------------------------------------------------------------------------------------------

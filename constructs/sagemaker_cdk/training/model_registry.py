@@ -20,7 +20,7 @@ from typing import Mapping, Sequence
 from aws_cdk import RemovalPolicy, Stack, Token, aws_iam as iam, aws_sagemaker as sagemaker
 from constructs import Construct
 
-from ..core._validation import NAME_RULE, PropErrors, is_token
+from ..core._validation import NAME_RULE, PropErrors, acknowledge, is_token, nag_resource
 from . import _workflow
 
 ACCOUNT_PATTERN = re.compile(r"^[0-9]{12}$")
@@ -51,10 +51,21 @@ class IModelRegistry:
         """The ARN of one version."""
         return _workflow.arn(self.stack, "model-package", f"{self._arn_name}/{version}")
 
+    def _acknowledge_versions(self, grantee: iam.IGrantable, what: str) -> None:
+        """The one wildcard of a registry grant, '<group>/*', acknowledged on the grantee (when it is ours)."""
+        if isinstance(grantee, Construct):
+            acknowledge(
+                grantee,
+                f"AwsSolutions-IAM5[Resource::{nag_resource(grantee, self.model_packages_arn)}]",
+                f"SageMaker numbers a group's versions ('<group>/<version>') when they are registered; {what} "
+                "covers the versions of this one model package group only.",
+            )
+
     def grant_read(self, grantee: iam.IGrantable) -> iam.Grant:
         """Describe the group, list and describe its versions."""
         iam.Grant.add_to_principal(grantee=grantee, actions=READ_GROUP_ACTIONS,
                                    resource_arns=[self.model_package_group_arn])
+        self._acknowledge_versions(grantee, "listing and describing")
         return iam.Grant.add_to_principal(grantee=grantee, actions=READ_VERSION_ACTIONS,
                                           resource_arns=[self.model_packages_arn])
 
@@ -63,6 +74,7 @@ class IModelRegistry:
     ) -> iam.Grant:
         """CreateModelPackage in this group, only with one of `approval_statuses` (default: pending approval)."""
         statuses = list(approval_statuses)
+        self._acknowledge_versions(grantee, f"registering (only as {' or '.join(statuses)})")
         return iam.Grant.add_to_principal(
             grantee=grantee,
             actions=["sagemaker:CreateModelPackage"],
@@ -74,6 +86,7 @@ class IModelRegistry:
     def grant_approve(self, grantee: iam.IGrantable) -> iam.Grant:
         """UpdateModelPackage (approve or reject) on this group's versions, plus read."""
         self.grant_read(grantee)
+        self._acknowledge_versions(grantee, "approving and rejecting")
         return iam.Grant.add_to_principal(
             grantee=grantee, actions=["sagemaker:UpdateModelPackage"], resource_arns=[self.model_packages_arn]
         )

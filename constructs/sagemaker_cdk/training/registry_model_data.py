@@ -70,13 +70,6 @@ class RegistryModelData(ModelData):
                                   removal_policy=RemovalPolicy.RETAIN)
         log_group.grant_write(role)
         self.registry.grant_read(role)
-        acknowledge(
-            role,
-            "AwsSolutions-IAM5[Resource::"
-            f"{_nag(holder, self.registry.model_packages_arn)}]",
-            "SageMaker numbers a group's versions ('<group>/<version>'); the resolver lists and describes the "
-            "versions of this one group to find the newest approved one.",
-        )
         function = project_function(
             holder,
             "Function",
@@ -143,8 +136,3 @@ def from_registry(registry: IModelRegistry, *, fallback: ModelData, version: int
     errors.raise_if_any()
     return RegistryModelData(registry, fallback, version)
 
-
-def _nag(scope: Construct, value: str) -> str:
-    from ..core._validation import nag_resource
-
-    return nag_resource(Stack.of(scope), value)
