@@ -412,8 +412,12 @@ def test_wrong_types_are_type_errors(stack: cdk.Stack) -> None:
     with pytest.raises(TypeError, match="read_accounts must be"):
         ModelRegistry(stack, "R", read_accounts="123456789012")  # type: ignore[arg-type]
     bucket = ArtifactBucket(stack, "B")
+    job = _job(stack, bucket)
     with pytest.raises(TypeError, match="registry must be a ModelRegistry"):
-        ModelRegistration(stack, "G", job=_job(stack, bucket), registry="churn")  # type: ignore[arg-type]
+        ModelRegistration(stack, "G", job=job, registry="churn")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="instance_types must be a list of strings"):
+        ModelRegistration(stack, "G2", job=job, registry=ModelRegistry(stack, "R3"),
+                          instance_types="ml.m5.large")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="fallback must be a ModelData"):
         ModelData.from_registry(ModelRegistry(stack, "R2"), fallback="s3://x/model.tar.gz")  # type: ignore[arg-type]
 

@@ -126,6 +126,12 @@ class ModelRegistration(Construct):
             errors.expect_type("inference_image", inference_image, ContainerImage, "a ContainerImage")
         if metric_gate is not None:
             errors.expect_type("metric_gate", metric_gate, MetricGate, "a MetricGate(threshold, ...)")
+        for prop, value in (("content_types", content_types), ("response_types", response_types),
+                            ("instance_types", instance_types), ("transform_instance_types", transform_instance_types)):
+            if value is not None:
+                errors.expect_type(prop, value, (list, tuple), "a list of strings, e.g. ['text/csv']"
+                                   if "types" in prop and "instance" not in prop else "a list of strings, e.g. "
+                                   "['ml.m5.large']")
         errors.raise_if_any()
         training = job.training if isinstance(job, TuningJob) else job
         self.job, self.training, self.registry, self.metric_gate = job, training, registry, metric_gate
