@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from aws_cdk import aws_iam as iam, aws_kms as kms, aws_s3 as s3, aws_s3_assets as s3_assets
 from constructs import Construct
 
 from ._validation import PropErrors, is_token
+
+if TYPE_CHECKING:  # pragma: no cover - core does not import training at run time
+    from ..training.model_registry import IModelRegistry
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,7 @@ class ModelData:
         return _AssetModelData(file.resolve())
 
     @staticmethod
-    def from_registry(registry: Any, *, fallback: "ModelData", version: int | None = None) -> "ModelData":
+    def from_registry(registry: "IModelRegistry", *, fallback: "ModelData", version: int | None = None) -> "ModelData":
         """The artifact of the newest approved version of a `ModelRegistry`, resolved at every deployment (so a
         later `cdk deploy` keeps the approved model); `version` pins one, which must be Approved. `fallback` (e.g.
         `ModelData.from_asset(...)`) serves while nothing is approved. See training/registry_model_data.py.
