@@ -27,7 +27,7 @@ from ..core.container_image import ContainerImage
 from ..core.instance_types import INSTANCE_TYPE_PATTERN
 from . import _workflow
 from ._metric_gate import MetricGate, gate_metric, gate_states
-from .model_registry import APPROVAL_STATUSES, IModelRegistry
+from .model_registry import IModelRegistry
 from .training_job import TrainingJob
 from .tuning_job import TuningJob
 
@@ -386,7 +386,6 @@ class ModelRegistration(Construct):
         if image is None and training.algorithm.image is None:
             errors.add("inference_image is required for a Marketplace algorithm: give the serving ContainerImage")
         one_of(errors, "approval_status", self.approval_status, ("PendingManualApproval", "Approved"))
-        assert set(APPROVAL_STATUSES) >= {"PendingManualApproval", "Approved"}
         if self.approval_status == "Approved" and gate is None:
             errors.add("approval_status ('Approved') requires a metric_gate: a model may approve itself only if it "
                        "clears a bar; add metric_gate=MetricGate(...) or keep 'PendingManualApproval'")
