@@ -569,3 +569,21 @@ def test_register_states_is_a_hook_any_workflow_can_end_with() -> None:
     _assert_valid(result)
     (package,) = result.requests("CreateModelPackage")
     assert package["InferenceSpecification"]["Containers"][0]["ModelDataUrl"] == "s3://bucket/labeling/model.tar.gz"
+
+
+def test_the_approval_rule_matches_sagemakers_events_and_nothing_else(synthesized: Any) -> None:
+    """The synthesized pattern, evaluated by moto's EventBridge pattern matcher (moto's TestEventPattern answers
+    nothing, so its matcher is called directly)."""
+    from moto.events.models import EventPattern
+
+    templates, _ = synthesized
+    (rule,) = [r for r in templates["Registry"]["Resources"].values()
+               if r["Type"] == "AWS::Events::Rule" and "EventPattern" in r["Properties"]]
+    pattern = EventPattern.load(json.dumps(rule["Properties"]["EventPattern"]))
+    other_group = _approval_event()
+    other_group["detail"] = {**other_group["detail"], "ModelPackageGroupName": "another-group"}
+    matches = {name: pattern.matches_event(event)
+               for name, event in {"approved": _approval_event(), "rejected": _approval_event("Rejected"),
+                                   "pending": _approval_event("PendingManualApproval"),
+                                   "other group": other_group}.items()}
+    assert matches == {"approved": True, "rejected": True, "pending": False, "other group": False}
