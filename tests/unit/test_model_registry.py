@@ -122,6 +122,10 @@ def _responder(*, newest_approved: int | None = None, **options: Any) -> Any:
         if operation == "DescribeTrainingJob":  # the tuning job's best training job
             return {**sample_response(resource, request, state=state, **options),
                     "TrainingJobArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:training-job/best"}
+        if operation == "DescribeEndpoint" and "checked" not in state:  # CheckEndpoint, before any update
+            state["checked"] = True
+            return {"EndpointName": request["EndpointName"], "EndpointStatus": options.pop("before", "InService"),
+                    "EndpointConfigName": "the-previous-config"}
         if operation == "ListModelPackages":
             versions = [] if newest_approved is None else [newest_approved]
             return {"ModelPackageSummaryList": [{"ModelPackageVersion": v, "ModelApprovalStatus": "Approved"}
@@ -362,6 +366,16 @@ def test_approving_an_older_version_deploys_nothing_and_says_why(synthesized: An
     assert report["Message"]["outcome"] == "skipped" and "newer version" in report["Message"]["reason"]
     (listing,) = result.requests("ListModelPackages")
     assert listing["ModelApprovalStatus"] == "Approved" and listing["SortOrder"] == "Descending"
+    _assert_valid(result)
+
+
+def test_an_approval_while_the_endpoint_updates_deploys_nothing_and_says_why(synthesized: Any) -> None:
+    templates, _ = synthesized
+    result = run(_machine(templates["Registry"], "Approval"), _approval_event(),
+                 _responder(newest_approved=3, before="Updating"))
+    assert result.path[-1] == "NotDeployed" and not result.requests("CreateModel")
+    (report,) = result.requests("Publish")
+    assert report["Message"]["outcome"] == "busy"
     _assert_valid(result)
 
 

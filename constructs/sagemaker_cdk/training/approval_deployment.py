@@ -7,6 +7,7 @@ and ModelApprovalStatus Approved or Rejected starts a Standard state machine:
     Start -> Decision: Rejected -> NotifyRejected -> NotDeployed
                        Approved -> LatestApproved (ListModelPackages) -> Newest?
                                        older than the newest approved -> NotifySkipped -> NotDeployed
+                                       endpoint not InService (CheckEndpoint) -> NotifyBusy -> NotDeployed
                                        else Names -> CreateModel (from the package) -> CreateEndpointConfig (the
                                             endpoint's variants, the chosen ones on the new model) ->
                                             UpdateEndpoint (DeploymentConfig: the endpoint's blue/green policy and
@@ -203,8 +204,31 @@ class ApprovalDeployment(Construct):
             ),
             skipped.next(not_deployed),
         )
+        # SageMaker may send more than one event per state change: a second run while the first updates the
+        # endpoint (or while any other update runs) deploys nothing instead of failing at UpdateEndpoint.
+        check = tasks.CallAwsService(
+            scope,
+            "CheckEndpoint",
+            comment="DescribeEndpoint: deploy only to an endpoint that is InService.",
+            service="sagemaker",
+            action="describeEndpoint",
+            iam_resources=[_endpoint_grants.endpoint_arn(self, self.endpoint)],
+            parameters={"EndpointName": self.endpoint.endpoint_name_value},
+            result_selector={"EndpointStatus.$": "$.EndpointStatus"},
+            result_path="$.before",
+        )
+        _workflow.protect(check, handler)
+        busy = self._notify(
+            scope, "NotifyBusy", "Endpoint busy: approved model version not deployed", "busy",
+            "The endpoint was not InService (another update, often the same approval's duplicate event, was "
+            "running), so nothing was deployed by this run. If no update is running, approve the version again.",
+        )
+        ready = sfn.Choice(scope, "EndpointReady")
         deploy = sfn.Pass(scope, "Deploy")
-        newest.otherwise(deploy)
+        newest.otherwise(check)
+        check.next(ready)
+        ready.when(sfn.Condition.string_equals("$.before.EndpointStatus", "InService"), deploy)
+        ready.otherwise(busy.next(not_deployed))
         _endpoint_update.endpoint_update_states(
             scope,
             sfn.Chain.start(deploy),
