@@ -16,7 +16,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 export VIRTUAL_ENV := $(CURDIR)/$(VENV)
 
-.PHONY: setup synth test diff deploy destroy rehearse bench regenerate clean
+.PHONY: setup synth test diff deploy destroy rehearse bench regenerate clean checkov checkov-setup
 
 setup: $(PIP_STAMP) $(NPM_STAMP)
 
@@ -30,11 +30,28 @@ $(NPM_STAMP): package.json package-lock.json
 	@npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# checkov (requirements-checkov.txt) lives in its own venv: it pins an older botocore than the project's.
+CHECKOV_VENV  := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.deps-installed
+CHECKOV_OUT   := cdk.out/checkov
+
+$(CHECKOV_STAMP): requirements-checkov.txt
+	@test -x $(CHECKOV_VENV)/bin/python || python3 -m venv $(CHECKOV_VENV)
+	@$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	@touch $@
+
+checkov-setup: $(CHECKOV_STAMP)
+
+# Scans the synthesized templates (CloudFormation framework, offline); JSON for `make review` in cdk.out/checkov/.
+# Skips come from the templates' Metadata.checkov.skip, which the library writes with each acknowledgement.
+checkov: synth checkov-setup
+	@$(PY) scripts/run_checkov.py cdk.out --output $(CHECKOV_OUT)
+
 synth: setup
 	@$(CDK) synth --quiet --no-notices
 	@echo "Synthesized into cdk.out/: $$(ls cdk.out/*.template.json | xargs -n1 basename | tr '\n' ' ')"
 
-test: setup
+test: setup checkov-setup
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
 diff: setup
@@ -45,6 +62,22 @@ deploy: setup
 
 destroy: setup
 	@$(CDK) destroy --no-notices $(ARGS)
+
+# Checks your account's SageMaker and Lambda quotas against what cdk.out needs (README: First deploy on a new account).
+# Exit 1: a quota is short (the table names it and where to request more); exit 2: no credentials or no access.
+.PHONY: preflight iam-lint
+preflight: synth
+	@$(PY) scripts/preflight.py $(ARGS)
+
+# The IAM lint of `make test`, on cdk.out: every policy document checked against AWS's IAM data (parliament).
+iam-lint: synth
+	@$(PY) tests/iam_lint.py cdk.out/*.template.json
+
+# One offline HTML page of what cdk.out deploys: diagrams, IAM, exposure, keys, capacity, every scanner's findings
+# (README: Reviewing a change). Open cdk.out/review/index.html in a browser.
+.PHONY: review
+review: checkov
+	@$(PY) scripts/review.py $(ARGS)
 
 rehearse: setup
 	@$(PY) scripts/rehearse.py $(ARGS)

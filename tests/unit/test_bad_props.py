@@ -147,6 +147,12 @@ def test_errors_are_collected_and_raised_once(model: Model) -> None:
     assert "name ('bad_name')" in text and "weight (0)" in text and "instance_count (0)" in text
 
 
+def _bucket() -> object:
+    from aws_cdk import aws_s3 as s3
+
+    return s3.Bucket.from_bucket_name(cdk.Stack(support.new_app(), "Buckets"), "B", "capture-bucket")
+
+
 @pytest.mark.parametrize(
     "factory, message",
     [
@@ -158,7 +164,7 @@ def test_errors_are_collected_and_raised_once(model: Model) -> None:
         (lambda: Deployment(step_percent=100), r"step_percent \(100\) must be between 1 and 99"),
         (lambda: Deployment(max_execution_timeout=cdk.Duration.minutes(1)), r"max_execution_timeout \(60 s\)"),
         (lambda: AlarmThresholds(rate_4xx_percent=101), r"rate_4xx_percent \(101\) must be between 0 and 100"),
-        (lambda: DataCapture(bucket=None, sampling_percentage=0), r"sampling_percentage \(0\) must be between 1"),
+        (lambda: DataCapture(bucket=_bucket(), sampling_percentage=0), r"sampling_percentage \(0\) must be between 1"),
         (lambda: ModelData.from_asset("models/xgboost/README.md"), r"must be a \.tar\.gz file"),
         (lambda: ModelData.from_asset("nope/model.tar.gz"), r"does not exist or is not a file"),
         (lambda: ContainerImage.from_model_package("arn:aws:s3:::x"), r"is not a model package ARN"),

@@ -32,7 +32,9 @@ def project_function(
     **extra: Any,
 ) -> lambda_.Function:
     """A function running `lambda/<package>/<package>.handler`; `extra` goes to `aws_lambda.Function`."""
-    return lambda_.Function(
+    from ._validation import acknowledge
+
+    function = lambda_.Function(
         scope,
         id,
         runtime=RUNTIME,
@@ -50,3 +52,10 @@ def project_function(
         logging_format=lambda_.LoggingFormat.JSON,
         **extra,
     )
+    acknowledge(
+        function,
+        "CKV_AWS_173",
+        "The function's environment holds resource names, ARNs and settings only, never secrets or data; Lambda "
+        "encrypts it at rest with its AWS managed key, and a customer managed key would protect nothing secret.",
+    )
+    return function

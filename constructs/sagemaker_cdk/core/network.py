@@ -21,6 +21,7 @@ from aws_cdk import (
 )
 from constructs import Construct
 
+from ._types import typed
 from ._validation import PropErrors, acknowledge, is_token
 
 
@@ -39,6 +40,7 @@ class ModelNetwork(Construct):
 
     DEFAULT_ID = "SageMakerNetwork"
 
+    @typed
     def __init__(
         self,
         scope: Construct,
@@ -139,6 +141,7 @@ class ModelNetwork(Construct):
         )
 
     @classmethod
+    @typed
     def default(cls, scope: Construct) -> "ModelNetwork":
         """The stack-wide default network (created on first use), shared by every model of the stack."""
         stack = Stack.of(scope)

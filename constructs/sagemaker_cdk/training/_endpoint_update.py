@@ -10,9 +10,16 @@ Request shapes: botocore's sagemaker service model (CreateModel, CreateEndpointC
 
 from __future__ import annotations
 
+import typing
 from typing import Any, Sequence
 
-from aws_cdk import Duration, aws_ec2, aws_stepfunctions as sfn, aws_stepfunctions_tasks as tasks
+from aws_cdk import (
+    Duration,
+    aws_ec2,
+    aws_sagemaker as sagemaker,
+    aws_stepfunctions as sfn,
+    aws_stepfunctions_tasks as tasks,
+)
 from constructs import Construct
 
 from ..core.network import ModelNetwork
@@ -97,18 +104,22 @@ def create_endpoint_config_request(endpoint: RealtimeEndpoint, target_variants: 
     request: dict[str, Any] = {"EndpointConfigName.$": "$.names.config", "ProductionVariants": variants}
     if endpoint.config.kms_key_id is not None:
         request["KmsKeyId"] = endpoint.config.kms_key_id
-    capture = endpoint.config.data_capture_config
+    # RealtimeEndpoint sets the capture config as a struct, never as a token.
+    capture = typing.cast("sagemaker.CfnEndpointConfig.DataCaptureConfigProperty | None",
+                          endpoint.config.data_capture_config)
     if capture is not None:  # the new config captures exactly as the endpoint's own does
-        header = capture.capture_content_type_header
+        header = typing.cast(sagemaker.CfnEndpointConfig.CaptureContentTypeHeaderProperty,
+                             capture.capture_content_type_header)
+        options = typing.cast("list[sagemaker.CfnEndpointConfig.CaptureOptionProperty]", capture.capture_options)
         request["DataCaptureConfig"] = {
             "EnableCapture": True,
             "InitialSamplingPercentage": capture.initial_sampling_percentage,
             "DestinationS3Uri": capture.destination_s3_uri,
             "KmsKeyId": capture.kms_key_id,
-            "CaptureOptions": [{"CaptureMode": o.capture_mode} for o in capture.capture_options],
+            "CaptureOptions": [{"CaptureMode": o.capture_mode} for o in options],
             "CaptureContentTypeHeader": {
-                "CsvContentTypes": list(header.csv_content_types),
-                "JsonContentTypes": list(header.json_content_types),
+                "CsvContentTypes": list(header.csv_content_types or []),
+                "JsonContentTypes": list(header.json_content_types or []),
             },
         }
     return request
@@ -165,7 +176,7 @@ def endpoint_update_states(
     model_request: dict[str, Any],
     config_request: dict[str, Any],
     update_request: dict[str, Any],
-    image_uri: str,
+    image_uri: str | None,
     model_role: Any,
     poll_interval: Duration,
     run_id_path: str = "$.run.id",
@@ -188,7 +199,7 @@ def endpoint_update_states(
         model_name=sfn.JsonPath.string_at("$.names.model"),
         # The L2 needs its own container; the request body above is what is sent.
         primary_container=tasks.ContainerDefinition(
-            image=tasks.DockerImage.from_registry(image_uri),
+            image=tasks.DockerImage.from_registry(image_uri or ""),
             model_s3_location=tasks.S3Location.from_json_expression("$.training.ModelArtifacts.S3ModelArtifacts"),
         ),
         role=model_role.without_policy_updates(),

@@ -11,12 +11,14 @@ from dataclasses import dataclass
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from ..core._types import typed_fields
 from ..core._validation import PropErrors
 from .training_job import TrainingJob
 from .tuning_job import TuningJob
 
 
 @dataclass(frozen=True)
+@typed_fields
 class MetricGate:
     """Stop the rollout unless the new model's metric reaches `threshold`.
 

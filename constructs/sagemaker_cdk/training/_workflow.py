@@ -29,7 +29,7 @@ from aws_cdk import (
     aws_stepfunctions as sfn,
     aws_stepfunctions_tasks as tasks,
 )
-from constructs import Construct
+from constructs import Construct, IConstruct
 
 from ..core._validation import acknowledge
 
@@ -344,7 +344,7 @@ def sync_rule(role: iam.IRole, rule_name: str) -> None:
     )
 
 
-def acknowledge_wildcard(scope: Construct, resource: str, suffix: str, reason: str) -> None:
+def acknowledge_wildcard(scope: IConstruct, resource: str, suffix: str, reason: str) -> None:
     """Acknowledge AwsSolutions-IAM5 for `resource` + `suffix` (e.g. a bucket ARN + "/train/*") on `scope`.
 
     Within one stack the finding names the resource as `nag_resource` renders it. When the resource lives in another

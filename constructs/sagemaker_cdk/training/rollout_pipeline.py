@@ -20,12 +20,14 @@ from aws_cdk import (
     aws_iam as iam,
     aws_kms as kms,
     aws_logs as logs,
+    aws_sagemaker as sagemaker,
     aws_sns as sns,
     aws_sqs as sqs,
     aws_stepfunctions as sfn,
 )
 from constructs import Construct
 
+from ..core._types import typed
 from . import _endpoint_grants, _endpoint_update, _workflow
 from ._metric_gate import MetricGate, gate_states
 from ..core._validation import NAME_PATTERN, NAME_RULE, PropErrors, acknowledge, is_token
@@ -60,6 +62,7 @@ class RolloutPipeline(Construct):
         log_retention: Default: one year.
     """
 
+    @typed
     def __init__(
         self,
         scope: Construct,
@@ -204,6 +207,12 @@ class RolloutPipeline(Construct):
             self.dead_letter_queue,
             "AwsSolutions-SQS3",
             "This queue is the dead-letter queue of the pipeline's EventBridge triggers; it has no DLQ of its own.",
+        )
+        acknowledge(
+            self.dead_letter_queue,
+            "CKV_AWS_27",
+            "Dead-letter queue encrypted with SQS-managed keys (SSE-SQS): EventBridge and Lambda deliver to it "
+            "without a key grant, and it holds failure records (event metadata: object keys, job names), not data.",
         )
         acknowledge(
             self.dead_letter_queue,

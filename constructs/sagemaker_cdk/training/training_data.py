@@ -13,6 +13,7 @@ from pathlib import Path
 from aws_cdk import Stack, aws_s3_deployment as s3_deployment
 from constructs import Construct
 
+from ..core._types import typed
 from . import _workflow
 from ..core._validation import PropErrors, acknowledge
 from ..core.artifact_bucket import ArtifactBucket
@@ -28,6 +29,7 @@ class TrainingData(Construct):
         files: local files to upload. Required (at least one; each must exist).
     """
 
+    @typed
     def __init__(
         self, scope: Construct, id: str, *, bucket: ArtifactBucket, prefix: str, files: list[str | Path]
     ) -> None:
