@@ -20,6 +20,7 @@ import pytest
 from aws_cdk import RemovalPolicy, aws_iam as iam
 from aws_cdk.assertions import Match, Template
 from botocore.stub import Stubber
+from constructs import Construct
 
 import support
 from moto_server import FAKE_ENV
@@ -154,7 +155,8 @@ def _approval_event(status: str = "Approved", version: int = 3) -> dict[str, Any
 def _statements(template: dict[str, Any], role_prefix: str) -> list[dict[str, Any]]:
     out = []
     for k, v in template["Resources"].items():
-        if v["Type"] == "AWS::IAM::Policy" and k.startswith(role_prefix):
+        # Library roles keep their grants in customer-managed policies (core/_managed_policies.py).
+        if v["Type"] in ("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy") and k.startswith(role_prefix):
             out += v["Properties"]["PolicyDocument"]["Statement"]
     return out
 
@@ -219,7 +221,7 @@ def test_grants_are_exact(stack: cdk.Stack) -> None:
     assert register["Condition"] == {"StringEquals": {"sagemaker:ModelApprovalStatus": "PendingManualApproval"}}
     assert "sagemaker:UpdateModelPackage" in [a for s in by_role["Approver"] for a in _actions(s)]
     assert "model-package/churn/*" in json.dumps(by_role["Approver"])
-    assert not any(a.endswith(":*") for s in template["Resources"].values() if s["Type"] == "AWS::IAM::Policy"
+    assert not any(a.endswith(":*") for s in template["Resources"].values() if s["Type"] in ("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy")
                    for st in s["Properties"]["PolicyDocument"]["Statement"] for a in _actions(st))
 
 
@@ -427,7 +429,7 @@ def test_wrong_types_are_type_errors(stack: cdk.Stack) -> None:
         ModelRegistry(stack, "R", read_accounts="123456789012")  # type: ignore[arg-type]
     bucket = ArtifactBucket(stack, "B")
     job = _job(stack, bucket)
-    with pytest.raises(TypeError, match="registry must be a ModelRegistry"):
+    with pytest.raises(TypeError, match="registry must be an IModelRegistry, got str 'churn'"):
         ModelRegistration(stack, "G", job=job, registry="churn")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="instance_types must be a list of strings"):
         ModelRegistration(stack, "G2", job=job, registry=ModelRegistry(stack, "R3"),
@@ -558,15 +560,21 @@ def test_register_states_is_a_hook_any_workflow_can_end_with() -> None:
     from sagemaker_cdk.training import _workflow
     from sagemaker_cdk.training.model_registration import register_states
 
+    class LabelingWorkflow(Construct):
+        """Stands for a labeling construct of the library: its role's grants become managed policies."""
+
+    LabelingWorkflow.__module__ = "sagemaker_cdk.labeling.labeling_workflow"
+
     app = support.new_app()
     stack = cdk.Stack(app, "Hook")
     registry = ModelRegistry(stack, "Registry", model_package_group_name="labels")
-    resources = _workflow.WorkflowResources(stack, encryption_key=None, failure_topic=None,
+    workflow = LabelingWorkflow(stack, "Labeling")
+    resources = _workflow.WorkflowResources(workflow, encryption_key=None, failure_topic=None,
                                             log_retention=cdk.aws_logs.RetentionDays.ONE_YEAR)
-    role = _workflow.workflow_role(stack, resources)
+    role = _workflow.workflow_role(workflow, resources)
     registry.grant_register(role)
-    handler = _workflow.failure_handler(stack, resources, "Labeling")
-    produced = sfn.Pass(stack, "Labeled", result=sfn.Result.from_object(
+    handler = _workflow.failure_handler(workflow, resources, "Labeling")
+    produced = sfn.Pass(workflow, "Labeled", result=sfn.Result.from_object(
         {"artifact": "s3://bucket/labeling/model.tar.gz", "job": "labels-1"}))
     register_states(stack, sfn.Chain.start(produced), handler, registry=registry, request={
         "ModelPackageGroupName": "labels", "ModelApprovalStatus": "PendingManualApproval",
@@ -576,7 +584,7 @@ def test_register_states_is_a_hook_any_workflow_can_end_with() -> None:
                                    "SupportedResponseMIMETypes": ["application/json"]},
         "CustomerMetadataProperties": {"LabelingJob.$": "$.job"},
     })
-    _workflow.state_machine(stack, definition=produced, role=role, resources=resources, comment="labeling")
+    _workflow.state_machine(workflow, definition=produced, role=role, resources=resources, comment="labeling")
     template = support.synth_nag_clean(app).get_stack_by_name("Hook").template
     result = run(definition_of(template), {}, _responder())
     assert result.path[-1] == "Registered"

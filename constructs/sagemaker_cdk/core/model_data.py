@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from aws_cdk import aws_iam as iam, aws_kms as kms, aws_s3 as s3, aws_s3_assets as s3_assets
 from constructs import Construct
@@ -13,8 +12,9 @@ from ._types import typed
 from ._validation import PropErrors, is_token
 from .artifact_bucket import ArtifactBucket
 
-if TYPE_CHECKING:  # pragma: no cover - core does not import training at run time
-    from ..training.model_registry import IModelRegistry
+# The interface only (it imports nothing from core but _validation): @typed checks `from_registry`'s registry at run
+# time. The resolver (training/registry_model_data.py) is imported when `from_registry` is called.
+from ..training.model_registry import IModelRegistry
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,8 @@ class ModelData:
         return _AssetModelData(file.resolve())
 
     @staticmethod
-    def from_registry(registry: "IModelRegistry", *, fallback: "ModelData", version: int | None = None) -> "ModelData":
+    @typed
+    def from_registry(registry: IModelRegistry, *, fallback: ModelData, version: int | None = None) -> "ModelData":
         """The artifact of the newest approved version of a `ModelRegistry`, resolved at every deployment (so a
         later `cdk deploy` keeps the approved model); `version` pins one, which must be Approved. `fallback` (e.g.
         `ModelData.from_asset(...)`) serves while nothing is approved. See training/registry_model_data.py.

@@ -28,6 +28,7 @@ from aws_cdk import aws_logs as logs, aws_sns as sns, aws_sqs as sqs, aws_stepfu
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
+from ..core._types import typed
 from ..core._validation import PropErrors, acknowledge
 from ..core.network import ModelNetwork
 from ..inference.realtime_endpoint import RealtimeEndpoint
@@ -56,6 +57,7 @@ class ApprovalDeployment(Construct):
         log_retention: Default: one year.
     """
 
+    @typed
     def __init__(
         self,
         scope: Construct,

@@ -22,6 +22,7 @@ from aws_cdk import Duration, aws_events as events, aws_events_targets as target
 from aws_cdk import aws_logs as logs, aws_sns as sns, aws_sqs as sqs, aws_stepfunctions as sfn, aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
+from ..core._types import typed
 from ..core._validation import PropErrors, acknowledge, is_token, one_of
 from ..core.container_image import ContainerImage
 from ..core.instance_types import INSTANCE_TYPE_PATTERN
@@ -95,6 +96,7 @@ class ModelRegistration(Construct):
         log_retention: Default: one year.
     """
 
+    @typed
     def __init__(
         self,
         scope: Construct,

@@ -20,6 +20,7 @@ from typing import Mapping, Sequence
 from aws_cdk import RemovalPolicy, Stack, Token, aws_iam as iam, aws_sagemaker as sagemaker
 from constructs import Construct
 
+from ..core._types import typed
 from ..core._validation import NAME_RULE, PropErrors, acknowledge, is_token, nag_resource
 from . import _workflow
 
@@ -112,6 +113,7 @@ class ModelRegistry(IModelRegistry, Construct):
         removal_policy: Default: RETAIN (a group that holds versions cannot be deleted).
     """
 
+    @typed
     def __init__(
         self,
         scope: Construct,
@@ -184,6 +186,7 @@ class ModelRegistry(IModelRegistry, Construct):
         }
 
     @staticmethod
+    @typed
     def from_model_package_group_name(scope: Construct, id: str, name: str) -> IModelRegistry:
         """An existing group in this stack's account and region (grants work; nothing is created)."""
         errors = PropErrors("ModelRegistry.from_model_package_group_name")
@@ -195,6 +198,7 @@ class ModelRegistry(IModelRegistry, Construct):
         return _ImportedRegistry(scope, id, name)
 
     @staticmethod
+    @typed
     def from_model_package_group_arn(scope: Construct, id: str, arn: str) -> IModelRegistry:
         """An existing group, from its ARN (arn:aws:sagemaker:<region>:<account>:model-package-group/<name>)."""
         errors = PropErrors("ModelRegistry.from_model_package_group_arn")
