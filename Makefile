@@ -16,7 +16,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 export VIRTUAL_ENV := $(CURDIR)/$(VENV)
 
-.PHONY: setup synth test diff deploy destroy rehearse bench regenerate clean checkov checkov-setup
+.PHONY: setup synth test diff deploy destroy rehearse bench regenerate clean checkov checkov-setup mutation readme
 
 setup: $(PIP_STAMP) $(NPM_STAMP)
 
@@ -85,8 +85,17 @@ rehearse: setup
 bench: setup
 	@$(PY) bench/run.py $(ARGS)
 
+# Mutation testing of the handlers and validation modules (mutmut): minutes, not for make test. Writes
+# mutation/scores.json and the README's generated figures.
+mutation: setup
+	@$(PY) scripts/mutation.py $(ARGS)
+	@$(PY) scripts/readme_figures.py
+
+readme: setup
+	@$(PY) scripts/readme_figures.py
+
 regenerate: setup
 	@$(PY) scripts/generate_image_registry.py
 
 clean:
-	rm -rf cdk.out .pytest_cache .hypothesis bench/out
+	rm -rf cdk.out .pytest_cache .hypothesis bench/out .mutation

@@ -348,9 +348,15 @@ def test_api_key_usage_plan(synthesized: dict[str, Any]) -> None:
 
 
 def test_nag_clean(synthesized: dict[str, Any]) -> None:
-    # The module fixture synthesized through support.synth_nag_clean (AwsSolutions + Serverless), which raises on
-    # any unacknowledged finding; this test names that guarantee.
+    # The module fixture synthesized every variant through support.synth_nag_clean (AwsSolutions + Serverless).
+    # Prove that gate is real: the same API with one acknowledgement missing must fail it.
     assert set(synthesized["templates"]) == {"default", "full", "cognito", "api_key"}
+    app = support.new_app()
+    stack = cdk.Stack(app, "Unacknowledged", env=ENV)
+    bucket = s3.Bucket(stack, "AsyncInputs", enforce_ssl=True)  # the api_key fixture's bucket, unacknowledged
+    InvocationApi(stack, "Api", endpoint=StubEndpoint(), authorization="api_key", async_input_bucket=bucket)
+    with pytest.raises(support.NagFindings, match=r"AwsSolutions-S1"):
+        support.synth_nag_clean(app)
 
 
 @pytest.mark.parametrize("name", ["default", "full", "cognito", "api_key"])

@@ -6,6 +6,7 @@ shows the value and says the fix. Values that are still CDK tokens are skipped: 
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any, Iterable
 
@@ -20,6 +21,8 @@ def is_token(value: Any) -> bool:
     """True when `value` (or any element of it) is an unresolved CDK token."""
     if isinstance(value, (list, tuple)):
         return any(is_token(v) for v in value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return False  # never a token (CDK encodes number tokens as finite doubles); jsii cannot even send it
     return isinstance(value, (str, int, float)) and not isinstance(value, bool) and Token.is_unresolved(value)
 
 
