@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from aws_cdk import Duration, RemovalPolicy, Stack, aws_iam as iam, aws_kms as kms, aws_s3 as s3
 from constructs import Construct
 
-from ._types import typed
+from ._types import typed, typed_fields
 from .resource_budget import ResourceBudget
 from ._validation import PropErrors, acknowledge, is_token, nag_resource
 
 
 @dataclass(frozen=True)
+@typed_fields
 class BucketReplication:
     """Where an ArtifactBucket replicates its objects (S3 Replication): a bucket in another region, usually.
 

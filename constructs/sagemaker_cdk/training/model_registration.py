@@ -109,7 +109,7 @@ class ModelRegistration(Construct):
         response_types: Sequence[str] | None = None,
         instance_types: Sequence[str] = ("ml.m5.large", "ml.m5.xlarge"),
         transform_instance_types: Sequence[str] | None = None,
-        approval_status: ApprovalStatus = "PendingManualApproval",
+        approval_status: Literal["PendingManualApproval", "Approved"] = "PendingManualApproval",
         metric_gate: MetricGate | None = None,
         metric_name: str | None = None,
         git_revision: str | None = None,
