@@ -259,6 +259,10 @@ class ApprovalDeployment(Construct):
         )
         acknowledge(self.dead_letter_queue, "AwsSolutions-SQS3",
                     "This queue is the dead-letter queue of the approval rule; it has no DLQ of its own.")
+        acknowledge(self.dead_letter_queue, "CKV_AWS_27",
+                    "Dead-letter queue encrypted with SQS-managed keys (SSE-SQS): EventBridge delivers to it without "
+                    "a key grant, and it holds failure records (model package state-change events: group, version "
+                    "ARN, status), not data.")
         acknowledge(self.dead_letter_queue, "Serverless-SQSRedrivePolicy",
                     "This queue is itself the dead-letter queue of the approval rule; messages that reach it are "
                     "kept 14 days for inspection, not redriven.")

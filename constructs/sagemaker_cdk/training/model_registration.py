@@ -220,6 +220,9 @@ class ModelRegistration(Construct):
             )
             acknowledge(self.dead_letter_queue, "AwsSolutions-SQS3",
                         "This queue is the dead-letter queue of the registration's schedule; it has no DLQ of its own.")
+            acknowledge(self.dead_letter_queue, "CKV_AWS_27",
+                        "Dead-letter queue encrypted with SQS-managed keys (SSE-SQS): EventBridge delivers to it "
+                        "without a key grant, and it holds failure records (the schedule's event metadata), not data.")
             acknowledge(self.dead_letter_queue, "Serverless-SQSRedrivePolicy",
                         "This queue is itself the dead-letter queue of the registration's schedule; messages that "
                         "reach it are kept 14 days for inspection, not redriven.")
@@ -231,14 +234,17 @@ class ModelRegistration(Construct):
                 )],
             ))
 
-    def grant_read_artifacts(self, role: iam.IRole) -> iam.Policy:
+    def grant_read_artifacts(self, role: iam.IRole) -> iam.ManagedPolicy:
         """Let `role` (e.g. `Model.role` of a model declared with `ModelData.from_registry`) read the artifacts
         this workflow registers. The policy lives in this construct's stack, so a model in a stack this one
-        depends on can be granted without a cross-stack cycle."""
+        depends on can be granted without a cross-stack cycle; it is customer-managed, like every library role's
+        grants (HIPAA/NIST IAMNoInlinePolicy)."""
         bucket = self.training.bucket
-        policy = iam.Policy(
+        n = len([c for c in self.node.children if isinstance(c, iam.ManagedPolicy)])
+        policy = iam.ManagedPolicy(
             self,
-            "ReadArtifacts" + (str(n) if (n := len([c for c in self.node.children if isinstance(c, iam.Policy)])) else ""),
+            "ReadArtifacts" + (str(n) if n else ""),
+            description=f"Read the model artifacts {self.node.path} registers"[:1000],
             roles=[role],
             statements=[
                 iam.PolicyStatement(actions=["s3:GetObject"],
