@@ -7,8 +7,9 @@ NPM_STAMP := node_modules/.deps-installed
 # The pinned CLI from package.json, called directly (npx would add its own start-up and warnings).
 CDK   := node_modules/.bin/cdk
 
-# aws-cdk-lib runs on jsii, which prints a Node.js end-of-life banner on every run under Node 20.
-# The variable holds the silenced major versions, comma-separated.
+# aws-cdk-lib runs on jsii, which prints a Node.js end-of-life banner on every run under Node 20 (jsii dropped it on
+# 2026-10-30). Only END_OF_LIFE silences that banner, and only when it lists the running major version (comma-separated;
+# "1" or "true" do not work). DEPRECATED covers the earlier "deprecated" phase of a version (any value).
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 18,20
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 18,20
 export CDK_DISABLE_CLI_TELEMETRY := true
@@ -16,7 +17,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 export VIRTUAL_ENV := $(CURDIR)/$(VENV)
 
-.PHONY: setup synth test diff deploy destroy rehearse bench regenerate clean checkov checkov-setup mutation readme
+.PHONY: setup synth test dist diff deploy destroy rehearse bench regenerate clean checkov checkov-setup mutation readme
 
 setup: $(PIP_STAMP) $(NPM_STAMP)
 
@@ -53,6 +54,14 @@ synth: setup
 
 test: setup checkov-setup
 	@$(PY) -m pytest $(PYTEST_ARGS)
+
+# The sdist and the wheel (handlers, registry data and py.typed inside), built in an isolated environment and
+# checked with twine as PyPI would.
+dist: setup
+	@rm -rf dist build && mkdir dist
+	@$(PY) -m build --outdir dist . > dist/build.log 2>&1 || { cat dist/build.log; exit 1; }
+	@rm dist/build.log
+	@$(PY) -m twine check --strict dist/*
 
 diff: setup
 	@$(CDK) diff --no-notices $(ARGS)
@@ -98,4 +107,4 @@ regenerate: setup
 	@$(PY) scripts/generate_image_registry.py
 
 clean:
-	rm -rf cdk.out .pytest_cache .hypothesis bench/out .mutation
+	rm -rf cdk.out .pytest_cache .hypothesis bench/out .mutation dist build

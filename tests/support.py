@@ -42,17 +42,19 @@ class IamFindings(AssertionError):
     """Raised when a policy document fails the IAM lint (tests/iam_lint.py: parliament and the project rules)."""
 
 
-def new_app(*, validation: bool = False, **context: Any) -> cdk.App:
+def new_app(*, validation: bool = False, flags: bool = True, **context: Any) -> cdk.App:
     """An App writing to a throwaway outdir, with the project's feature flags from cdk.json.
 
     aws-cdk-lib's built-in CloudFormation validation (a cfn-guard engine in WebAssembly) costs about 6 CPU-seconds
     per synth (bench/synth_bench.py); construct tests switch it off and rely on cfn-lint, while the reference app's
     session fixture keeps it on, as `cdk synth` does.
+
+    flags=False gives a bare `cdk.App()` as a user's app without cdk.json context has: no feature flags at all.
     """
-    flags = json.loads((ROOT / "cdk.json").read_text())["context"]
+    defaults = json.loads((ROOT / "cdk.json").read_text())["context"] if flags else {}
     return cdk.App(
         outdir=tempfile.mkdtemp(prefix="cdkout-"),
-        context={**flags, **context},
+        context={**defaults, **context},
         builtin_cloud_formation_validation=validation,
     )
 

@@ -40,7 +40,7 @@ def test_model_data_from_an_artifact_bucket(stack: cdk.Stack) -> None:
         place_in_vpc=False,
     )
     t = Template.from_stack(stack)
-    text = str(t.find_resources("AWS::IAM::Policy"))
+    text = str(t.find_resources("AWS::IAM::ManagedPolicy"))
     assert "models/xgboost/model.tar.gz" in text and "kms:Decrypt" in text
 
 
@@ -54,7 +54,7 @@ def test_container_image_from_a_repository_name(stack: cdk.Stack) -> None:
     t = Template.from_stack(stack)
     image = t.find_resources("AWS::SageMaker::Model")
     assert "my-team/fraud-model:v3" in str(image)
-    assert "repository/my-team/fraud-model" in str(t.find_resources("AWS::IAM::Policy"))
+    assert "repository/my-team/fraud-model" in str(t.find_resources("AWS::IAM::ManagedPolicy"))
 
 
 @pytest.mark.parametrize(
@@ -149,7 +149,7 @@ def test_invocation_api_picks_the_async_route_for_an_async_endpoint(stack: cdk.S
     t = Template.from_stack(stack)
     paths = [r["Properties"]["PathPart"] for r in t.find_resources("AWS::ApiGateway::Resource").values()]
     assert paths == ["async-invocations"]
-    policies = str(t.find_resources("AWS::IAM::Policy"))
+    policies = str(t.find_resources("AWS::IAM::ManagedPolicy"))
     assert "sagemaker:InvokeEndpointAsync" in policies and "'sagemaker:InvokeEndpoint'" not in policies
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 _EXPORTS: dict[str, str] = {
     "ArtifactBucket": "artifact_bucket",
     "BucketReplication": "artifact_bucket",
-    "acknowledge": "_public_acknowledge",
+    "acknowledge": "acknowledgements",
     "ContainerImage": "container_image",
     "ModelData": "model_data",
     "ModelNetwork": "network",
@@ -35,7 +35,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - static analysers see the eager imports
-    from ._public_acknowledge import acknowledge
+    from .acknowledgements import acknowledge
     from .artifact_bucket import ArtifactBucket, BucketReplication
     from .container_image import ContainerImage
     from .model_data import ModelData

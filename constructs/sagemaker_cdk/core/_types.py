@@ -358,6 +358,18 @@ def typed_fields(cls: C) -> C:
         if original is not None:
             original(self)
 
-    cls.__post_init__ = __post_init__  # type: ignore[attr-defined]
+    already_processed = "__dataclass_fields__" in cls.__dict__
+    if already_processed and original is None and not any("__post_init__" in vars(b) for b in cls.__mro__[1:]):
+        # Applied above @dataclass to a class without __post_init__: the generated __init__ never calls one.
+        init = cls.__init__
+
+        @functools.wraps(init)
+        def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+            init(self, *args, **kwargs)
+            __post_init__(self)
+
+        cls.__init__ = __init__  # type: ignore[method-assign]
+    else:
+        cls.__post_init__ = __post_init__  # type: ignore[attr-defined]
     cls.__sagemaker_cdk_typed__ = True  # type: ignore[attr-defined]
     return cls

@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 import typing
 from dataclasses import dataclass
+from typing import cast
 
-from aws_cdk import Duration, RemovalPolicy, Stack, aws_iam as iam, aws_kms as kms, aws_s3 as s3
+from aws_cdk import Annotations, Duration, RemovalPolicy, Stack, aws_iam as iam, aws_kms as kms, aws_s3 as s3
 from constructs import Construct
 
 from ._types import typed, typed_fields
@@ -20,8 +21,8 @@ from .resource_budget import ResourceBudget
 from ._validation import PropErrors, acknowledge, is_token, nag_resource
 
 
-@dataclass(frozen=True)
 @typed_fields
+@dataclass(frozen=True)
 class BucketReplication:
     """Where an ArtifactBucket replicates its objects (S3 Replication): a bucket in another region, usually.
 
@@ -128,8 +129,6 @@ class ArtifactBucket(Construct):
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             enforce_ssl=True,
             versioned=True,
-            server_access_logs_bucket=self.access_logs_bucket,
-            server_access_logs_prefix=access_logs_prefix,
             lifecycle_rules=[
                 s3.LifecycleRule(
                     id="expire-noncurrent-versions",
@@ -154,6 +153,7 @@ class ArtifactBucket(Construct):
         )
         ResourceBudget.watch(Stack.of(self))
         self.replication = replication
+        self._log_to(self.access_logs_bucket, access_logs_prefix)
         if event_bridge:
             # A property override, not Bucket(event_bridge_enabled=True): that one adds aws-cdk-lib's
             # BucketNotificationsHandler custom resource (a Lambda with a managed policy) to flip the same switch.
@@ -204,6 +204,42 @@ class ArtifactBucket(Construct):
                 f"AwsSolutions-IAM5[Action::{action}]",
                 "aws-cdk-lib's replication grant on the destination's replica key only: S3 encrypts each replica "
                 "with a data key from it.",
+            )
+
+    def _log_to(self, target: s3.IBucket, prefix: str) -> None:
+        """Deliver server access logs to `target` under `prefix`, allowed by a bucket policy, never by an ACL.
+
+        Bucket(server_access_logs_bucket=...) writes that policy only under the consuming app's
+        @aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy flag; without it, aws-cdk-lib falls back to the legacy
+        `AccessControl: LogDeliveryWrite` ACL on the target. So the logging configuration and the statement are set
+        here, the same as aws-cdk-lib writes them under the flag, whatever flags the app has (the S3 User Guide's
+        "Permissions for log delivery": the logging.s3.amazonaws.com principal, scoped by aws:SourceArn and
+        aws:SourceAccount).
+        """
+        cfn = cast(s3.CfnBucket, self.bucket.node.default_child)
+        cfn.logging_configuration = s3.CfnBucket.LoggingConfigurationProperty(
+            destination_bucket_name=target.bucket_name, log_file_prefix=prefix
+        )
+        conditions = None
+        if Stack.of(target) is Stack.of(self):
+            conditions = {
+                "ArnLike": {"aws:SourceArn": self.bucket.bucket_arn},
+                "StringEquals": {"aws:SourceAccount": Stack.of(self).account},
+            }
+        added = target.add_to_resource_policy(
+            iam.PolicyStatement(
+                effect=iam.Effect.ALLOW,
+                principals=[iam.ServicePrincipal("logging.s3.amazonaws.com")],
+                actions=["s3:PutObject"],
+                resources=[target.arn_for_objects(f"{prefix}*" if prefix else "*")],
+                conditions=conditions,
+            )
+        )
+        if not added.statement_added:
+            Annotations.of(self).add_warning_v2(
+                "sagemaker-cdk:accessLogsPolicyNotAdded",
+                f"access_logs_bucket {target.node.path} is imported: give it a bucket policy that lets "
+                "logging.s3.amazonaws.com put objects under its access_logs_prefix, or S3 drops the access logs",
             )
 
     @property

@@ -165,6 +165,9 @@ class ModelNetwork(Construct):
             "Vpc",
             max_azs=2,
             nat_gateways=0,
+            # Explicit, not left to the app's @aws-cdk/aws-ec2:restrictDefaultSecurityGroup flag: the default
+            # security group of the VPC allows nothing, whatever flags the consuming app sets.
+            restrict_default_security_group=True,
             subnet_configuration=[
                 ec2.SubnetConfiguration(name="models", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=24)
             ],

@@ -364,7 +364,11 @@ def acknowledge_wildcard(scope: IConstruct, resource: str, suffix: str, reason: 
     class _Late:
         def validate(self) -> list[str]:
             resolved = Stack.of(scope).resolve(resource)
-            if isinstance(resolved, dict) and not ({"Fn::GetAtt", "Ref", "Fn::Join"} & set(resolved)):
+            if isinstance(resolved, dict) and isinstance(resolved.get("Fn::ImportValue"), str):
+                # A strong reference (an app without "@aws-cdk/core:defaultCrossStackReferences": "weak"):
+                # cdk-nag names it by its export name.
+                acknowledge(scope, f"AwsSolutions-IAM5[Resource::{resolved['Fn::ImportValue']}{suffix}]", reason)
+            elif isinstance(resolved, dict) and not ({"Fn::GetAtt", "Ref", "Fn::Join"} & set(resolved)):
                 rendered = json.dumps(resolved, separators=(",", ":"))
                 acknowledge(scope, f"AwsSolutions-IAM5[Resource::{rendered}{suffix}]", reason)
             return []
