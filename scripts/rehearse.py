@@ -550,6 +550,30 @@ def _replace_skipped_arns(template: dict[str, Any]) -> dict[str, dict[str, int]]
     return counts
 
 
+def _resolve_registry_model_data(template: dict[str, Any]) -> dict[str, int]:
+    """ModelData.from_registry: GetAtt <resolver>.ModelDataUrl -> the resolver's FallbackModelDataUrl property."""
+    resources = template.get("Resources", {})
+    counts: dict[str, int] = {}
+
+    def visit(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("Fn::GetAtt") if len(node) == 1 else None
+            if isinstance(ref, list) and len(ref) == 2 and ref[1] == "ModelDataUrl":
+                res = resources.get(ref[0], {})
+                if res.get("Type") == "Custom::RegistryModelData":
+                    counts[ref[0]] = counts.get(ref[0], 0) + 1
+                    return res["Properties"]["FallbackModelDataUrl"]
+            return {k: visit(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [visit(v) for v in node]
+        return node
+
+    for key in ("Resources", "Outputs"):
+        if key in template:
+            template[key] = visit(template[key])
+    return counts
+
+
 def _references(node: Any, names: set[str]) -> set[str]:
     """Logical ids of `names` that `node` reads through Ref, Fn::GetAtt or Fn::Sub."""
     found: set[str] = set()
@@ -803,6 +827,13 @@ def adapt_templates_for_moto(out_dir: Path) -> list[dict[str, Any]]:
                 "change": " and ".join(what) + " replaced by the ARN/name it would have",
                 "why": "moto's CloudFormation does not create this type: it rejects GetAtt on it and resolves "
                        "a Ref to it to nothing"})
+        for resolver, n in _resolve_registry_model_data(template).items():
+            touched = True
+            changes.append({
+                "stack": stack, "logical_id": resolver, "type": "Custom::RegistryModelData",
+                "change": f"{n} Fn::GetAtt {resolver}.ModelDataUrl replaced by its FallbackModelDataUrl",
+                "why": "moto cannot run the resolver's Lambda handler (no Docker), so the attribute has no value; "
+                       "with no approved version in a fresh emulator, the handler would answer the fallback"})
         for dependent, targets in _order_by_dependencies(template).items():
             touched = True
             changes.append({
@@ -1266,6 +1297,59 @@ def _labeling_cleanup(ctx: SmokeContext) -> None:
         s3.delete_objects(Bucket=ctx.scratch["bucket"], Delete={"Objects": [{"Key": k} for k in keys[i:i + 1000]]})
 
 
+# -- registry_resolver: a CloudFormation Create request for the deployed resolver, answered on a pre-signed S3 URL (as
+# CloudFormation's own response URL is); the emulator holds no approved version, so the fallback must come back.
+RESPONSE_BUCKET = "rehearsal-cfn-responses"
+REHEARSAL_FALLBACK = "s3://rehearsal-assets/fallback/model.tar.gz"
+
+
+def _resolver_prepare(ctx: SmokeContext) -> None:
+    s3 = ctx.client("s3")
+    try:
+        s3.create_bucket(Bucket=RESPONSE_BUCKET)
+    except Exception:  # noqa: BLE001 - already there from an earlier case
+        pass
+    key = f"{ctx.logical_id}/{uuid.uuid4().hex[:8]}.json"
+    ctx.scratch.update(key=key, url=s3.generate_presigned_url(
+        "put_object", Params={"Bucket": RESPONSE_BUCKET, "Key": key}, ExpiresIn=900))
+
+
+def _resolver_event(ctx: SmokeContext) -> dict[str, Any]:
+    properties: dict[str, Any] = {}
+    for template in ctx.templates:
+        for res in template.get("Resources", {}).values():
+            token = (res.get("Properties") or {}).get("ServiceToken")
+            if res.get("Type") == "Custom::RegistryModelData" and f'"{ctx.logical_id}"' in json.dumps(token):
+                properties = dict(res["Properties"])
+    properties["FallbackModelDataUrl"] = REHEARSAL_FALLBACK  # the asset URL is an Fn::Sub in the template
+    ctx.scratch["group"] = properties.get("GroupName")
+    return {"RequestType": "Create", "ResponseURL": ctx.scratch["url"],
+            "StackId": f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/rehearsal/{uuid.uuid4()}",
+            "RequestId": str(uuid.uuid4()), "LogicalResourceId": "RegistryResolver",
+            "ResourceType": "Custom::RegistryModelData", "ResourceProperties": properties}
+
+
+def _resolver_check(ctx: SmokeContext, result: Any) -> list[str]:
+    body = ctx.client("s3").get_object(Bucket=RESPONSE_BUCKET, Key=ctx.scratch["key"])["Body"].read()
+    answer = json.loads(body)
+    ctx.scratch["note"] = (f"group {ctx.scratch.get('group')}: answered {answer.get('Status')} "
+                           f"({answer.get('Data', {}).get('Source')})")
+    problems = [] if answer.get("Status") == "SUCCESS" else [f"answered {answer.get('Status')}: {answer.get('Reason')}"]
+    if answer.get("Data", {}).get("ModelDataUrl") != REHEARSAL_FALLBACK:
+        problems.append(f"expected the fallback artifact with no approved version, got {answer.get('Data')}")
+    return problems
+
+
+def _resolver_cleanup(ctx: SmokeContext) -> None:
+    if ctx.scratch.get("key"):
+        s3 = ctx.client("s3")
+        s3.delete_object(Bucket=RESPONSE_BUCKET, Key=ctx.scratch["key"])
+        try:
+            s3.delete_bucket(Bucket=RESPONSE_BUCKET)
+        except Exception:  # noqa: BLE001 - another resolver's answer still in it
+            pass
+
+
 # The smoke table, keyed by handler module name (the part of Handler before the last dot).
 # Add an entry here, or pass --smoke-events FILE with {"<module>": {"event": {...}, "expect_status": 200}}.
 SMOKE_CASES: dict[str, SmokeCase] = {
@@ -1299,6 +1383,14 @@ SMOKE_CASES: dict[str, SmokeCase] = {
         prepare=_labeling_prepare,
         check=_labeling_check,
         cleanup=_labeling_cleanup,
+    ),
+    "registry_resolver": SmokeCase(
+        description="CloudFormation Create request answered on a pre-signed S3 URL; with no approved version in the "
+                    "group, expects SUCCESS with the fallback artifact",
+        event=_resolver_event,
+        prepare=_resolver_prepare,
+        check=_resolver_check,
+        cleanup=_resolver_cleanup,
     ),
 }
 

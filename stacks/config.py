@@ -58,6 +58,9 @@ class AppConfig:
         """`lambda_reserved_concurrency` as the constructs take it (None = no reservation)."""
         return self.lambda_reserved_concurrency or None
 
+    git_revision: str = ""
+    """Commit recorded on every registered model version, e.g. `-c git_revision=$(git rev-parse HEAD)`."""
+
     @classmethod
     def from_context(cls, node: Node) -> "AppConfig":
         values: dict[str, Any] = {}

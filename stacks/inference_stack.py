@@ -16,6 +16,7 @@ from sagemaker_cdk import (
     Model,
     ModelData,
     ModelNetwork,
+    ModelRegistry,
     RealtimeEndpoint,
     Variant,
     subscribe_email,
@@ -33,9 +34,16 @@ class InferenceStack(Stack):
 
         image = ContainerImage.built_in("xgboost", config.xgboost_version)
         artifact = ModelData.from_asset(ROOT / config.model_artifact)
-        # Two models over the same artifact: the challenger is where a new artifact goes first.
+        # Every trained model is versioned here (TrainingStack registers into it); approving a version deploys it.
+        self.registry = ModelRegistry(self, "Registry", description="Churn XGBoost models of the reference app")
+        # Two models: the champion serves the declared artifact; the challenger serves the newest approved version
+        # of the registry, resolved at every deployment (the declared artifact until one is approved), so that a
+        # later `cdk deploy` keeps the approved model.
         self.champion = Model(self, "Champion", image=image, model_data=artifact, network=self.network)
-        self.challenger = Model(self, "Challenger", image=image, model_data=artifact, network=self.network)
+        self.challenger = Model(
+            self, "Challenger", image=image, network=self.network,
+            model_data=ModelData.from_registry(self.registry, fallback=artifact),
+        )
 
         scaling = AutoScaling(max_capacity=config.max_capacity, max_rps_per_instance=config.max_rps_per_instance)
         common = dict(instance_type=config.instance_type, instance_count=config.instance_count, autoscaling=scaling)
@@ -67,6 +75,7 @@ class InferenceStack(Stack):
             subscribe_email(self.batch.topic, config.alarm_email)
 
         CfnOutput(self, "EndpointName", value=self.endpoint.endpoint_name)
+        CfnOutput(self, "ModelPackageGroupName", value=self.registry.model_package_group_name)
         CfnOutput(self, "ArtifactBucketName", value=self.bucket.bucket_name)
         CfnOutput(self, "AlarmTopicArn", value=self.endpoint.alarm_topic.topic_arn)
         CfnOutput(self, "InvocationsUrl", value=self.api.invocations_url)

@@ -1,4 +1,5 @@
-"""TrainingStack: trains built-in XGBoost 1.7-1 on the sample data and rolls the result out to the InferenceStack."""
+"""TrainingStack: trains and tunes built-in XGBoost 1.7-1 on the sample data, registers the best model in the
+InferenceStack's ModelRegistry for approval, and deploys approved versions to the endpoint's challenger variant."""
 
 from __future__ import annotations
 
@@ -7,16 +8,18 @@ from constructs import Construct
 
 from sagemaker_cdk import (
     Algorithm,
+    ApprovalDeployment,
     ArtifactBucket,
     Channel,
     ContinuousRange,
     IntegerRange,
     MetricGate,
+    ModelRegistration,
     Objective,
-    RolloutPipeline,
     TrainingData,
     TrainingJob,
     TuningJob,
+    subscribe_email,
 )
 
 from .config import ROOT, AppConfig
@@ -55,17 +58,28 @@ class TrainingStack(Stack):
             max_jobs=8,
             max_parallel_jobs=2,
         )
-        self.rollout = RolloutPipeline(
+        # Tune weekly; register the best model if it clears the bar, pending a human's approval in Studio.
+        self.registration = ModelRegistration(
             self,
-            "Rollout",
+            "Registration",
             job=self.tuning,
-            endpoint=inference.endpoint,
-            variants=["challenger"],
+            registry=inference.registry,
             metric_gate=MetricGate(0.75),
+            instance_types=[config.instance_type],
+            git_revision=config.git_revision or None,
             schedule=events.Schedule.cron(week_day="MON", hour="3", minute="0"),
-            on_new_data=False,
         )
+        # The challenger model (InferenceStack) may read what is registered: it serves the newest approved version.
+        self.registration.grant_read_artifacts(inference.challenger.role)
+        # Approving a version deploys it to the challenger variant through the endpoint's blue/green guardrails.
+        self.approval = ApprovalDeployment(
+            self, "Approval", registration=self.registration, endpoint=inference.endpoint, variants=["challenger"]
+        )
+        if config.alarm_email:
+            subscribe_email(self.approval.topic, config.alarm_email)
         CfnOutput(self, "TrainingStateMachineArn", value=self.training.state_machine.state_machine_arn)
         CfnOutput(self, "TuningStateMachineArn", value=self.tuning.state_machine.state_machine_arn)
-        CfnOutput(self, "RolloutStateMachineArn", value=self.rollout.state_machine.state_machine_arn)
+        CfnOutput(self, "RegistrationStateMachineArn", value=self.registration.state_machine.state_machine_arn)
+        CfnOutput(self, "ApprovalStateMachineArn", value=self.approval.state_machine.state_machine_arn)
+        CfnOutput(self, "ApprovalTopicArn", value=self.approval.topic.topic_arn)
         CfnOutput(self, "FailureTopicArn", value=self.training.failure_topic.topic_arn)

@@ -134,12 +134,14 @@ def template_of(assembly: cdk.cx_api.CloudAssembly, stack_name: str) -> dict[str
 
 
 _HASH = re.compile(r"\b[0-9a-f]{64}\b")
+# ModelData.from_registry's ResolveToken: the synthesis time, so that every deployment re-resolves.
+_RESOLVE_TOKEN = re.compile(r"resolve-\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 
 
 def scrub(template: Any) -> Any:
     """Replace asset hashes (64 hex chars, in keys and values) so snapshots survive unrelated asset changes."""
     text = json.dumps(template, sort_keys=True)
-    return json.loads(_HASH.sub("<asset-hash>", text))
+    return json.loads(_RESOLVE_TOKEN.sub("<resolve-token>", _HASH.sub("<asset-hash>", text)))
 
 
 MODEL_ARTIFACT = ROOT / "models" / "xgboost" / "model.tar.gz"

@@ -20,6 +20,7 @@ from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, 
 
 from sagemaker_cdk import (
     Algorithm,
+    ApprovalDeployment,
     ArtifactBucket,
     AsyncEndpoint,
     AutoScaling,
@@ -38,6 +39,8 @@ from sagemaker_cdk import (
     Model,
     ModelData,
     ModelNetwork,
+    ModelRegistration,
+    ModelRegistry,
     NeoCompilation,
     Objective,
     RealtimeEndpoint,
@@ -64,7 +67,10 @@ def build(app: cdk.App, assets: Path = HERE / "models" / "xgboost") -> dict[str,
     bucket = ArtifactBucket(serving, "Artifacts", removal_policy=RemovalPolicy.DESTROY)
     network = ModelNetwork(serving, "Network")
     champion = Model(serving, "Champion", image=image, model_data=artifact, network=network)
-    challenger = Model(serving, "Challenger", image=image, model_data=artifact, network=network)
+    # The challenger serves the newest approved version of the registry (the declared artifact until one is).
+    registry = ModelRegistry(serving, "Registry", description="Churn models")
+    challenger = Model(serving, "Challenger", image=image, network=network,
+                       model_data=ModelData.from_registry(registry, fallback=artifact))
     endpoint = RealtimeEndpoint(
         serving,
         "Endpoint",
@@ -108,7 +114,8 @@ def build(app: cdk.App, assets: Path = HERE / "models" / "xgboost") -> dict[str,
     serverless = ServerlessEndpoint(serving, "ServerlessEndpoint", model=serverless_model)
     InvocationApi(serving, "ServerlessApi", endpoint=serverless)
 
-    # Training: data upload, a training job, tuning, and a rollout into the serving endpoint; Neo compilation.
+    # Training: data upload, a training job, tuning, a rollout into the serving endpoint, registration and
+    # approval-gated deployment; Neo compilation.
     training = cdk.Stack(app, "ChurnTraining")
     training_bucket = ArtifactBucket(training, "Artifacts", removal_policy=RemovalPolicy.DESTROY)
     for channel in ("train", "validation"):
@@ -144,6 +151,11 @@ def build(app: cdk.App, assets: Path = HERE / "models" / "xgboost") -> dict[str,
         schedule=events.Schedule.cron(week_day="MON", hour="3", minute="0"),
         on_new_data=False,
     )
+    # Register every trained model for approval; approving a version deploys it to the challenger variant.
+    registration = ModelRegistration(training, "Registration", job=job, registry=registry,
+                                     instance_types=["ml.m5.large"])
+    registration.grant_read_artifacts(challenger.role)
+    ApprovalDeployment(training, "Approval", registration=registration, endpoint=endpoint, variants=["challenger"])
     NeoCompilation(
         training,
         "Neo",

@@ -189,6 +189,22 @@ def test_get_stack_output_orders_deployment_waves_and_missing_outputs_fail_loudl
         rehearse.resolve_stack_outputs(copy.deepcopy(CONSUMER), {"producer": {}})
 
 
+def test_a_registry_resolvers_model_data_url_becomes_its_fallback():
+    """moto records a custom resource as complete without running its handler, so GetAtt <resolver>.ModelDataUrl has
+    no value; with no approved version in a fresh emulator, the resolver would answer the fallback."""
+    fallback = {"Fn::Sub": "s3://cdk-assets-${AWS::AccountId}/abc.gz"}
+    template = {"Resources": {
+        "Resolver": {"Type": "Custom::RegistryModelData",
+                     "Properties": {"ServiceToken": "arn", "GroupName": "g", "FallbackModelDataUrl": fallback}},
+        "Model": {"Type": "AWS::SageMaker::Model", "Properties": {"PrimaryContainer": {
+            "Image": "i", "ModelDataUrl": {"Fn::GetAtt": ["Resolver", "ModelDataUrl"]}}}},
+        "Other": {"Type": "AWS::SNS::Topic", "Properties": {"DisplayName": {"Fn::GetAtt": ["Resolver", "Source"]}}},
+    }}
+    assert rehearse._resolve_registry_model_data(template) == {"Resolver": 1}
+    assert template["Resources"]["Model"]["Properties"]["PrimaryContainer"]["ModelDataUrl"] == fallback
+    assert template["Resources"]["Other"]["Properties"]["DisplayName"] == {"Fn::GetAtt": ["Resolver", "Source"]}
+
+
 # What the library synthesizes for a role: its grants in a customer-managed policy attached through `Roles`.
 MANAGED_POLICY_TEMPLATE = {"Resources": {
     "Role": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {

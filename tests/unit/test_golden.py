@@ -22,6 +22,12 @@ def _resources(template: dict[str, Any], type_: str) -> dict[str, dict[str, Any]
     return {logical_id: r["Properties"] for logical_id, r in template["Resources"].items() if r["Type"] == type_}
 
 
+def _policies(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every policy document: library roles keep their grants in customer-managed policies (core/_managed_policies.py),
+    aws-cdk-lib's and the user's roles in inline ones."""
+    return {**_resources(template, "AWS::IAM::ManagedPolicy"), **_resources(template, "AWS::IAM::Policy")}
+
+
 def _env(template: dict[str, Any], logical_prefix: str) -> dict[str, Any]:
     for logical_id, r in template["Resources"].items():
         if r["Type"] == "AWS::Lambda::Function" and logical_id.startswith(logical_prefix):
@@ -139,8 +145,7 @@ def test_every_pass_role_is_conditioned_on_the_service(reference_templates: dict
     # Catches CDK's plain grant_pass_role (no iam:PassedToService) anywhere, tuning included.
     seen = 0
     for template in reference_templates.values():
-        policies = {**_resources(template, "AWS::IAM::Policy"), **_resources(template, "AWS::IAM::ManagedPolicy")}
-        for path, p in policies.items():
+        for path, p in _policies(template).items():
             for statement in p["PolicyDocument"]["Statement"]:
                 actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
                 if "iam:PassRole" in actions:
@@ -150,7 +155,7 @@ def test_every_pass_role_is_conditioned_on_the_service(reference_templates: dict
 
 
 def test_tuning_workflow_passes_only_the_training_role_to_sagemaker(reference_templates: dict[str, Any]) -> None:
-    policies = _resources(reference_templates["training"], "AWS::IAM::ManagedPolicy")  # library roles: managed
+    policies = _policies(reference_templates["training"])
     tuning = [p for logical_id, p in policies.items() if logical_id.startswith("TuningWorkflowRole")]
     assert tuning, sorted(policies)
     statements = [s for p in tuning for s in p["PolicyDocument"]["Statement"] if s["Action"] == "iam:PassRole"]

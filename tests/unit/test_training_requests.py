@@ -18,6 +18,7 @@ from typing import Any, Callable
 
 import aws_cdk as cdk
 import botocore.session
+import regex as _pattern_regex  # botocore's patterns use Unicode classes (\p{L}) that `re` lacks; cfn-lint ships it
 import pytest
 from botocore.validate import ParamValidator
 from jsonpath_ng.ext import parse as jsonpath
@@ -165,6 +166,8 @@ def evaluate(expr: str, data: Any, context: dict[str, Any]) -> Any:
         return args[0][args[1]]
     if name == "States.Array":
         return list(args)
+    if name == "States.JsonToString":
+        return json.dumps(args[0], separators=(",", ":"))
     raise StatesRuntimeError(f"intrinsic {name} is not simulated")
 
 
@@ -338,7 +341,7 @@ def _constraints(shape: Any, value: Any, where: str, problems: list[str]) -> Non
     elif shape.type_name == "string" and isinstance(value, str):
         if "max" in meta and len(value) > meta["max"]:
             problems.append(f"{where}: {value!r} is {len(value)} characters > max {meta['max']}")
-        if "pattern" in meta and not re.fullmatch(meta["pattern"], value, flags=re.S):
+        if "pattern" in meta and not _pattern_regex.fullmatch(meta["pattern"], value, flags=re.S):
             problems.append(f"{where}: {value!r} does not match {meta['pattern']}")
         if shape.enum and value not in shape.enum:
             problems.append(f"{where}: {value!r} not in {shape.enum}")

@@ -12,6 +12,10 @@ from ._types import typed
 from ._validation import PropErrors, is_token
 from .artifact_bucket import ArtifactBucket
 
+# The interface only (it imports nothing from core but _validation): @typed checks `from_registry`'s registry at run
+# time. The resolver (training/registry_model_data.py) is imported when `from_registry` is called.
+from ..training.model_registry import IModelRegistry
+
 
 @dataclass(frozen=True)
 class BoundModelData:
@@ -59,6 +63,17 @@ class ModelData:
             errors.add(f"path ({str(path)!r}) does not exist or is not a file: give the path of a model.tar.gz")
         errors.raise_if_any()
         return _AssetModelData(file.resolve())
+
+    @staticmethod
+    @typed
+    def from_registry(registry: IModelRegistry, *, fallback: ModelData, version: int | None = None) -> "ModelData":
+        """The artifact of the newest approved version of a `ModelRegistry`, resolved at every deployment (so a
+        later `cdk deploy` keeps the approved model); `version` pins one, which must be Approved. `fallback` (e.g.
+        `ModelData.from_asset(...)`) serves while nothing is approved. See training/registry_model_data.py.
+        """
+        from ..training.registry_model_data import from_registry
+
+        return from_registry(registry, fallback=fallback, version=version)
 
 
 class _BucketModelData(ModelData):

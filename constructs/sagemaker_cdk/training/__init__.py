@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 # public name -> module of this package that defines it. The top-level package re-exports every name listed here.
 _EXPORTS: dict[str, str] = {
     "Algorithm": "training_props",
+    "ApprovalDeployment": "approval_deployment",
     "CategoricalRange": "tuning_job",
     "Channel": "training_props",
     "ContinuousRange": "tuning_job",
@@ -15,6 +16,8 @@ _EXPORTS: dict[str, str] = {
     "IntegerRange": "tuning_job",
     "MetricDefinition": "training_props",
     "MetricGate": "rollout_pipeline",
+    "ModelRegistration": "model_registration",
+    "ModelRegistry": "model_registry",
     "Objective": "tuning_job",
     "RolloutPipeline": "rollout_pipeline",
     "Spot": "training_props",
@@ -41,6 +44,9 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - static analysers see the eager imports
+    from .approval_deployment import ApprovalDeployment
+    from .model_registration import ModelRegistration
+    from .model_registry import ModelRegistry
     from .rollout_pipeline import MetricGate, RolloutPipeline
     from .training_data import TrainingData
     from .training_job import TrainingJob
