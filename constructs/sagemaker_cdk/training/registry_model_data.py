@@ -79,8 +79,9 @@ class RegistryModelData(ModelData):
             role=role,
             environment={"LOG_LEVEL": "INFO"},
             log_group=log_group,
-            # CloudFormation invokes it once per deployment; two leaves room for a concurrent stack update.
-            reserved_concurrency=2,
+            # No reservation (issue 11): CloudFormation invokes it once per deployment, and a reservation fails the
+            # first deploy on accounts whose Lambda concurrency quota is 10 or 50.
+            reserved_concurrency=None,
             memory_size=256,
             timeout=Duration.seconds(60),
         )
