@@ -162,3 +162,34 @@ def test_tuning_workflow_passes_only_the_training_role_to_sagemaker(reference_te
     assert len(statements) == 1
     assert statements[0]["Condition"] == {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}
     assert "Fn::GetAtt" in statements[0]["Resource"]
+
+
+def _name_formats(template: dict[str, Any], logical_prefix: str) -> list[str]:
+    """The lower-case prefixes of the job names a state machine generates with States.Format('<prefix>-{}', ...)."""
+    import json
+    import re
+
+    for logical_id, r in template["Resources"].items():
+        if r["Type"] == "AWS::StepFunctions::StateMachine" and logical_id.startswith(logical_prefix):
+            text = json.dumps(r["Properties"]["DefinitionString"]).replace("\\\\", "\\").replace('\\"', '"')
+            return sorted(set(re.findall(r"States.Format\('([a-z0-9-]+)-\{\}", text)))
+    raise AssertionError(f"no state machine {logical_prefix}*")
+
+
+def test_workflow_job_name_prefixes(reference_templates: dict[str, Any]) -> None:
+    # Lower case, so that the IAM resources (which SageMaker's lower-case ARNs must match) name them exactly.
+    assert _name_formats(reference_templates["training"], "TrainingStateMachine") == ["sagemakercdktrainin-ab2041"]
+    assert _name_formats(reference_templates["training"], "TuningStateMachine") == ["sagemakercdk-55df29"]
+    assert _name_formats(reference_templates["training"], "RegistrationStateMachine") == ["sagemakercdk-55df29"]
+    assert _name_formats(reference_templates["labeling"], "ShapeLabelsStateMachine") == ["shape-labels"]
+
+
+def test_model_registry_name(reference_templates: dict[str, Any]) -> None:
+    groups = _resources(reference_templates["inference"], "AWS::SageMaker::ModelPackageGroup")
+    assert [g["ModelPackageGroupName"] for g in groups.values()] == ["sagemakercdkinference-registry"]
+
+
+def test_labeling_prefixes(reference_templates: dict[str, Any]) -> None:
+    env = _env(reference_templates["labeling"], "ShapeLabelsManifestFunction")
+    assert env["INPUT_PREFIX"] == "labeling/shape-labels/input/"
+    assert env["MANIFEST_PREFIX"] == "labeling/shape-labels/input/_labeling/manifests/"
