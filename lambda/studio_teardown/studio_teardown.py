@@ -140,7 +140,11 @@ def _domain_exists(client: Any, domain_id: str) -> bool:
     try:
         client.describe_domain(DomainId=domain_id)
     except ClientError as err:
-        if err.response.get("Error", {}).get("Code", "") in _GONE_CODES:
+        error = err.response.get("Error", {})
+        if error.get("Code", "") in _GONE_CODES:
+            return False
+        # Some implementations (moto among them) answer a missing domain with a ValidationException.
+        if error.get("Code") == "ValidationException" and "not find" in str(error.get("Message", "")).lower():
             return False
         raise
     return True

@@ -173,6 +173,8 @@ class StudioTeardown(Construct):
             "Serverless-LambdaLatestVersion",
             "Serverless-StepFunctionStateMachineXray",
             "Serverless-StepFunctionStateMachineAllLogsToCloudWatch",
+            *(f"{pack}-{rule}" for pack in ("HIPAA.Security", "NIST.800.53.R5")
+              for rule in ("LambdaDLQ", "LambdaConcurrency", "LambdaInsideVPC")),
         ):
             acknowledge(self.provider, finding, reason_framework)
         functions = [self.function]
