@@ -54,7 +54,7 @@ class CodeRepository(Construct):
                 bool(_BRANCH.match(branch)),
                 f"branch ({branch!r}) is not a valid Git branch name: no spaces or any of ~^:?*[",
             )
-        if credentials is not None and not isinstance(credentials, secretsmanager.ISecret):
+        if credentials is not None and not hasattr(credentials, "secret_arn"):  # ISecret is not runtime-checkable
             errors.add(f"credentials must be an aws_secretsmanager.ISecret, got {credentials!r}", type_error=True)
         errors.name("code_repository_name", code_repository_name)
         errors.raise_if_any()
