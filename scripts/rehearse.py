@@ -1168,6 +1168,19 @@ def _neo_check(ctx: SmokeContext, result: Any) -> list[str]:
     return [] if job in jobs else [f"compilation job {job!r} was not created"]
 
 
+def _studio_teardown_event(ctx: SmokeContext) -> dict[str, Any]:
+    # moto 5 emulates no Studio apps or spaces (and its CloudFormation may skip the domain): rehearse the isComplete
+    # call of a stack deletion for a domain the emulator does not hold, which must complete without deleting anything.
+    props = {"DomainId": "d-rehearsal0000", "KeepSpaces": [], "TimeoutSeconds": "1500"}
+    return {"RequestType": "Delete", "PhysicalResourceId": "studio-teardown-d-rehearsal0000",
+            "ResourceProperties": props, "TeardownPhase": "delete", "TeardownDeadline": str(int(time.time()) + 60)}
+
+
+def _studio_teardown_check(ctx: SmokeContext, result: Any) -> list[str]:
+    ctx.scratch["note"] = "isComplete for a domain the emulator does not hold (no apps/spaces in moto)"
+    return [] if result == {"IsComplete": True} else [f"expected {{'IsComplete': True}}, got {result!r}"]
+
+
 # The smoke table, keyed by handler module name (the part of Handler before the last dot).
 # Add an entry here, or pass --smoke-events FILE with {"<module>": {"event": {...}, "expect_status": 200}}.
 SMOKE_CASES: dict[str, SmokeCase] = {
@@ -1187,6 +1200,11 @@ SMOKE_CASES: dict[str, SmokeCase] = {
         prepare=_batch_prepare,
         check=_batch_check,
         cleanup=_batch_cleanup,
+    ),
+    "studio_teardown": SmokeCase(
+        description="isComplete of a Delete for a Studio domain the emulator does not hold; expects IsComplete",
+        event=_studio_teardown_event,
+        check=_studio_teardown_check,
     ),
     "neo_compile": SmokeCase(
         description="on-demand start for an artifact key under the input prefix; expects a new compilation job",
