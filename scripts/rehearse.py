@@ -455,6 +455,44 @@ MOTO_SKIPPED_ARN_TYPES = {
 }
 
 
+def _sagemaker_arn(resource: str) -> dict[str, Any]:
+    return {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":sagemaker:", {"Ref": "AWS::Region"}, ":",
+                              {"Ref": "AWS::AccountId"}, f":{resource}"]]}
+
+
+def _rehearsal_domain_id(logical_id: str) -> str:
+    return "d-" + re.sub(r"[^a-z0-9]", "", logical_id.lower())[:20]
+
+
+# SageMaker workspace types moto's CloudFormation does not create (Studio domains, profiles, spaces, code repositories,
+# Studio lifecycle configurations): every attribute another resource reads is replaced by a value of the shape the
+# real one has. type -> {attribute: value(logical id, properties)}
+MOTO_SKIPPED_ATTRIBUTES: dict[str, dict[str, Callable[[str, dict[str, Any]], Any]]] = {
+    "AWS::SageMaker::Domain": {
+        "DomainId": lambda lid, p: _rehearsal_domain_id(lid),
+        "DomainArn": lambda lid, p: _sagemaker_arn(f"domain/{_rehearsal_domain_id(lid)}"),
+        "Url": lambda lid, p: f"https://{_rehearsal_domain_id(lid)}.studio.{REGION}.sagemaker.aws",
+        "HomeEfsFileSystemId": lambda lid, p: "fs-0123456789abcdef0",
+        "SecurityGroupIdForDomainBoundary": lambda lid, p: "sg-0123456789abcdef0",
+    },
+    "AWS::SageMaker::UserProfile": {
+        "UserProfileArn": lambda lid, p: _sagemaker_arn(f"user-profile/rehearsal/{p.get('UserProfileName', lid)}"),
+    },
+    "AWS::SageMaker::Space": {
+        "SpaceArn": lambda lid, p: _sagemaker_arn(f"space/rehearsal/{p.get('SpaceName', lid)}"),
+        "Url": lambda lid, p: f"https://rehearsal.studio.{REGION}.sagemaker.aws/spaces/{p.get('SpaceName', lid)}",
+    },
+    "AWS::SageMaker::CodeRepository": {
+        "CodeRepositoryName": lambda lid, p: p.get("CodeRepositoryName", lid.lower()),
+        "CodeRepositoryArn": lambda lid, p: _sagemaker_arn(f"code-repository/{p.get('CodeRepositoryName', lid)}"),
+    },
+    "AWS::SageMaker::StudioLifecycleConfig": {
+        "StudioLifecycleConfigArn": lambda lid, p: _sagemaker_arn(
+            f"studio-lifecycle-config/{p.get('StudioLifecycleConfigName', lid)}"),
+    },
+}
+
+
 def _skipped_name(logical_id: str, res: dict[str, Any]) -> Any:
     _service, _prefix, name_prop = MOTO_SKIPPED_ARN_TYPES[res["Type"]]
     return (res.get("Properties") or {}).get(name_prop, logical_id)
@@ -481,6 +519,10 @@ def _replace_skipped_arns(template: dict[str, Any]) -> dict[str, dict[str, int]]
                     c = counts.setdefault(target, {"Arn": 0, "Ref": 0})
                     c["Arn"] += 1
                     return _constructed_arn(target, res)
+                if res and attr in MOTO_SKIPPED_ATTRIBUTES.get(res.get("Type", ""), {}):
+                    c = counts.setdefault(target, {"Arn": 0, "Ref": 0})
+                    c.setdefault("attributes", []).append(attr)
+                    return MOTO_SKIPPED_ATTRIBUTES[res["Type"]][attr](target, res.get("Properties") or {})
             if len(node) == 1 and isinstance(node.get("Ref"), str):
                 res = resources.get(node["Ref"])
                 if res and res.get("Type") in MOTO_SKIPPED_ARN_TYPES:
@@ -738,6 +780,7 @@ def adapt_templates_for_moto(out_dir: Path) -> list[dict[str, Any]]:
             touched = True
             what = [f"{n['Arn']} Fn::GetAtt {target}.Arn"] if n["Arn"] else []
             what += [f"{n['Ref']} Ref"] if n["Ref"] else []
+            what += [f"Fn::GetAtt {target}.{attr}" for attr in sorted(set(n.get("attributes", [])))]
             changes.append({
                 "stack": stack, "logical_id": target,
                 "type": template["Resources"][target]["Type"],

@@ -461,3 +461,24 @@ def test_studio_lifecycle_config_bad_props(scope: Any) -> None:
         StudioLifecycleConfig(stack, "L2", app_type="JupyterLab", script="x" * 12289)
     with pytest.raises(ValueError, match=r"script is empty"):
         StudioLifecycleConfig(stack, "L3", app_type="JupyterLab", script="  ")
+
+
+# ------------------------------------------------------------------------------------------------ properties
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(notebook=st.one_of(st.none(), st.integers(-10, 2000)), studio=st.integers(0, 600000))
+def test_idle_minutes_either_build_or_fail_naming_the_prop_and_range(notebook: int | None, studio: int) -> None:
+    stack = cdk.Stack(support.new_app(), "Idle")
+    bucket = ArtifactBucket(stack, "Bucket")
+    if notebook is None or 5 <= notebook <= 1440:
+        NotebookInstance(stack, "N", bucket=bucket, idle_minutes=notebook)
+    else:
+        with pytest.raises(ValueError, match=rf"idle_minutes \({notebook}\) must be between 5 and 1440"):
+            NotebookInstance(stack, "N", bucket=bucket, idle_minutes=notebook)
+    if 60 <= studio <= 525600:
+        StudioDomain(stack, "S", bucket=bucket, idle_minutes=studio, teardown=False)
+    else:
+        with pytest.raises(ValueError, match=rf"idle_minutes \({studio}\) must be between 60 and 525600"):
+            StudioDomain(stack, "S", bucket=bucket, idle_minutes=studio, teardown=False)
