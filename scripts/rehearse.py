@@ -455,6 +455,31 @@ MOTO_SKIPPED_ARN_TYPES = {
 }
 
 
+# moto names a resource without an explicit name "<stack>-<logical id>-<suffix>" without truncating it (real
+# CloudFormation truncates). Step Functions rejects a state machine name over 80 characters, with a JSON error body
+# that the CDK CLI cannot parse ("XML parse error"), so such resources get an explicit name of the same shape,
+# truncated. type -> (name property, maximum length)
+MOTO_NAME_LIMITS = {
+    "AWS::StepFunctions::StateMachine": ("StateMachineName", 80),
+}
+
+
+def _shorten_generated_names(template: dict[str, Any], stack: str) -> list[tuple[str, str]]:
+    renamed = []
+    for logical_id, res in template.get("Resources", {}).items():
+        limit = MOTO_NAME_LIMITS.get(res.get("Type", ""))
+        props = res.get("Properties")
+        if limit is None or not isinstance(props, dict) or limit[0] in props:
+            continue
+        name_prop, max_len = limit
+        if len(stack) + len(logical_id) + 2 + 12 <= max_len:  # moto's random suffix is 12 characters
+            continue
+        digest = hashlib.sha256(f"{stack}/{logical_id}".encode()).hexdigest()[:8]
+        props[name_prop] = f"{stack}-{logical_id}"[: max_len - 9] + "-" + digest
+        renamed.append((logical_id, res["Type"]))
+    return renamed
+
+
 def _sagemaker_arn(resource: str) -> dict[str, Any]:
     return {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":sagemaker:", {"Ref": "AWS::Region"}, ":",
                               {"Ref": "AWS::AccountId"}, f":{resource}"]]}
@@ -776,6 +801,13 @@ def adapt_templates_for_moto(out_dir: Path) -> list[dict[str, Any]]:
                         touched = True
                         changes.append({"stack": stack, "logical_id": logical_id,
                                         "type": rtype, "change": change, "why": why})
+        for logical_id, rtype in _shorten_generated_names(template, stack):
+            touched = True
+            changes.append({"stack": stack, "logical_id": logical_id, "type": rtype,
+                            "change": f"explicit {MOTO_NAME_LIMITS[rtype][0]} of at most "
+                                      f"{MOTO_NAME_LIMITS[rtype][1]} characters",
+                            "why": "moto does not truncate the names it generates, as CloudFormation does, and then "
+                                   "rejects the name as too long"})
         for target, n in _replace_skipped_arns(template).items():
             touched = True
             what = [f"{n['Arn']} Fn::GetAtt {target}.Arn"] if n["Arn"] else []
