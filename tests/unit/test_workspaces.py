@@ -482,3 +482,20 @@ def test_idle_minutes_either_build_or_fail_naming_the_prop_and_range(notebook: i
     else:
         with pytest.raises(ValueError, match=rf"idle_minutes \({studio}\) must be between 60 and 525600"):
             StudioDomain(stack, "S", bucket=bucket, idle_minutes=studio, teardown=False)
+
+
+def test_workspace_endpoints_leave_a_vpc_passed_in_alone(scope: Any) -> None:
+    stack, _ = scope
+    vpc = ec2.Vpc(stack, "Theirs", max_azs=2, nat_gateways=0,
+                  subnet_configuration=[ec2.SubnetConfiguration(name="p", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)])
+    network = ModelNetwork(stack, "Net", vpc=vpc)
+    assert network.add_workspace_endpoints() == []
+    own = ModelNetwork(stack, "Own", interface_endpoints=False)
+    first = [e.node.path for e in own.add_workspace_endpoints()]
+    assert len(first) == 6 and [e.node.path for e in own.add_workspace_endpoints()] == first  # idempotent
+
+
+def test_job_role_pulls_images_of_this_region_only(defaults: dict[str, Any]) -> None:
+    [pull] = [s for s in _statements(defaults, "StudioJobRole") if s.get("Sid") == "PullImages"]
+    assert pull["Resource"] == {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":ecr:", {"Ref": "AWS::Region"},
+                                                  ":*:repository/*"]]}

@@ -26,6 +26,7 @@ import re
 from typing import Sequence
 
 from aws_cdk import (
+    Aws,
     CfnOutput,
     Duration,
     Names,
@@ -232,7 +233,8 @@ class StudioDomain(Construct):
             iam.PolicyStatement(
                 sid="PullImages",
                 actions=["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
-                resources=["arn:*:ecr:*:*:repository/*"],
+                # Any account (SageMaker's built-in images live in regional AWS accounts), this partition and region.
+                resources=[f"arn:{Aws.PARTITION}:ecr:{Aws.REGION}:*:repository/*"],
             )
         )
         self.job_role.add_to_policy(
@@ -438,7 +440,7 @@ class StudioDomain(Construct):
         self._acknowledge_common(self.job_role, "SageMaker jobs")
         acknowledge(
             self.job_role,
-            "AwsSolutions-IAM5[Resource::arn:*:ecr:*:*:repository/*]",
+            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecr:<AWS::Region>:*:repository/*]",
             "Training and processing images come from SageMaker's regional accounts or the team's repositories, "
             "chosen per job; only the three image pull actions are granted.",
         )
