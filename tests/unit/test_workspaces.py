@@ -499,3 +499,15 @@ def test_job_role_pulls_images_of_this_region_only(defaults: dict[str, Any]) -> 
     [pull] = [s for s in _statements(defaults, "StudioJobRole") if s.get("Sid") == "PullImages"]
     assert pull["Resource"] == {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":ecr:", {"Ref": "AWS::Region"},
                                                   ":*:repository/*"]]}
+
+
+def test_teardown_timeout_bounds(scope: Any) -> None:
+    from sagemaker_cdk import StudioTeardown
+
+    stack, _ = scope
+    with pytest.raises(ValueError, match=r"timeout \(7200 seconds\) must be positive and at most 110 minutes"):
+        StudioTeardown(stack, "T", domain_id="d-abc", domain_arn="arn:aws:sagemaker:us-east-1:1:domain/d-abc",
+                       timeout=cdk.Duration.hours(2))
+    with pytest.raises(TypeError, match=r"timeout must be an aws_cdk.Duration, got 600"):
+        StudioTeardown(stack, "U", domain_id="d-abc", domain_arn="arn:aws:sagemaker:us-east-1:1:domain/d-abc",
+                       timeout=600)  # type: ignore[arg-type]

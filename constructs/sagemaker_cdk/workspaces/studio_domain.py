@@ -150,10 +150,10 @@ class StudioDomain(Construct):
         if not isinstance(teardown_timeout, Duration):
             errors.add(f"teardown_timeout must be an aws_cdk.Duration, got {teardown_timeout!r}", type_error=True)
         elif not teardown_timeout.is_unresolved():
-            minutes = teardown_timeout.to_minutes()
+            minutes = teardown_timeout.to_seconds() / 60
             errors.check(
                 25 <= minutes <= MAX_TIMEOUT.to_minutes(),
-                f"teardown_timeout ({minutes} minutes) must be between 25 and {int(MAX_TIMEOUT.to_minutes())} "
+                f"teardown_timeout ({minutes:g} minutes) must be between 25 and {int(MAX_TIMEOUT.to_minutes())} "
                 "minutes: deleting an app takes up to 20 minutes, and the Provider framework waits at most 2 hours",
             )
         self.network: ModelNetwork | None = network

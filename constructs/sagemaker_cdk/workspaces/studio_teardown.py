@@ -23,10 +23,12 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct, IConstruct
 
 from ..core._functions import project_function
-from ..core._validation import acknowledge, nag_resource
+from ..core._validation import PropErrors, acknowledge, nag_resource
 from .studio_persona import sagemaker_arn
 
-# The Provider framework's total timeout is at most 2 hours (aws-cdk-lib custom_resources.ProviderProps).
+# The Provider framework's total timeout is at most 2 hours (aws-cdk-lib custom_resources.ProviderProps); the
+# handler's own deadline stays 10 minutes inside it so that its message, not the framework's, reports a timeout.
+PROVIDER_MAX_TIMEOUT = Duration.hours(2)
 MAX_TIMEOUT = Duration.minutes(110)
 
 
@@ -46,6 +48,16 @@ class StudioTeardown(Construct):
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
     ) -> None:
         super().__init__(scope, id)
+        errors = PropErrors(f"StudioTeardown {self.node.path}")
+        if not isinstance(timeout, Duration):
+            errors.add(f"timeout must be an aws_cdk.Duration, got {timeout!r}", type_error=True)
+        elif not timeout.is_unresolved():
+            errors.check(
+                0 < timeout.to_seconds() <= MAX_TIMEOUT.to_seconds(),
+                f"timeout ({timeout.to_seconds():g} seconds) must be positive and at most "
+                f"{int(MAX_TIMEOUT.to_minutes())} minutes: the Provider framework waits at most 2 hours",
+            )
+        errors.raise_if_any()
         self._keep: list[str] = list(keep_spaces)
         self.role = iam.Role(
             self,
@@ -99,7 +111,7 @@ class StudioTeardown(Construct):
             on_event_handler=self.function,
             is_complete_handler=self.function,
             query_interval=Duration.seconds(30),
-            total_timeout=Duration.minutes(min(timeout.to_minutes() + 10, MAX_TIMEOUT.to_minutes())),
+            total_timeout=Duration.seconds(min(timeout.to_seconds() + 600, PROVIDER_MAX_TIMEOUT.to_seconds())),
             log_group=self.log_group,
         )
         self.resource = CustomResource(
