@@ -23,7 +23,7 @@ their spaces, the home EFS storage, and the network's interface endpoints (about
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from aws_cdk import (
     Aws,
@@ -50,6 +50,10 @@ from .studio_persona import (
     studio_log_group_arn,
 )
 from .studio_teardown import MAX_TIMEOUT, StudioTeardown
+
+if TYPE_CHECKING:  # pragma: no cover - the modules import this one
+    from .shared_space import SharedSpace
+    from .user_profile import UserProfile
 
 AUTH_MODES = ("IAM", "SSO")  # AWS::SageMaker::Domain AuthMode enum (cfn-lint schema)
 # IdleSettings.IdleTimeoutInMinutes / Min / Max: minimum 60, maximum 525600 (cfn-lint schema).
@@ -376,6 +380,7 @@ class StudioDomain(Construct):
         role: iam.IRole | None = None,
         single_sign_on_user_value: str | None = None,
     ) -> "UserProfile":
+        """A UserProfile of this domain (see UserProfile for the props)."""
         from .user_profile import UserProfile
 
         return UserProfile(
@@ -388,10 +393,31 @@ class StudioDomain(Construct):
             single_sign_on_user_value=single_sign_on_user_value,
         )
 
-    def add_shared_space(self, id: str, *, space_name: str, owner: "UserProfile", **kwargs: object) -> "SharedSpace":
+    def add_shared_space(
+        self,
+        id: str,
+        *,
+        space_name: str,
+        owner: "UserProfile",
+        app_type: str = "JupyterLab",
+        ebs_size_gb: int = 10,
+        instance_type: str = "ml.t3.medium",
+        display_name: str | None = None,
+    ) -> "SharedSpace":
+        """A SharedSpace of this domain (see SharedSpace for the props)."""
         from .shared_space import SharedSpace
 
-        return SharedSpace(self, id, domain=self, space_name=space_name, owner=owner, **kwargs)  # type: ignore[arg-type]
+        return SharedSpace(
+            self,
+            id,
+            domain=self,
+            space_name=space_name,
+            owner=owner,
+            app_type=app_type,
+            ebs_size_gb=ebs_size_gb,
+            instance_type=instance_type,
+            display_name=display_name,
+        )
 
     def grant_presigned_url(self, grantee: iam.IGrantable, user_profile_name: str = "*") -> iam.Grant:
         """Let a person open Studio as `user_profile_name` (CreatePresignedDomainUrl on that profile only)."""

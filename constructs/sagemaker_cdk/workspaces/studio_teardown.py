@@ -18,7 +18,17 @@ from __future__ import annotations
 from typing import Sequence
 
 import jsii
-from aws_cdk import Aws, CustomResource, IResolveContext, IStableListProducer, Lazy, Duration, Stack, aws_iam as iam, aws_kms as kms, aws_logs as logs
+from aws_cdk import (
+    Aws,
+    CustomResource,
+    Duration,
+    IResolveContext,
+    IStableListProducer,
+    Lazy,
+    aws_iam as iam,
+    aws_kms as kms,
+    aws_logs as logs,
+)
 from aws_cdk import custom_resources as cr
 from constructs import Construct, IConstruct
 

@@ -1,0 +1,41 @@
+"""Shared pieces every lifecycle stage uses: the artifact bucket, the model network, container images and the
+built-in image registry, model data, notifications, the per-stack resource budget, and prop validation."""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# public name -> module of this package that defines it. The top-level package re-exports every name listed here.
+_EXPORTS: dict[str, str] = {
+    "ArtifactBucket": "artifact_bucket",
+    "ContainerImage": "container_image",
+    "ModelData": "model_data",
+    "ModelNetwork": "network",
+    "ResourceBudget": "resource_budget",
+    "subscribe_email": "notifications",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
+
+
+if TYPE_CHECKING:  # pragma: no cover - static analysers see the eager imports
+    from .artifact_bucket import ArtifactBucket
+    from .container_image import ContainerImage
+    from .model_data import ModelData
+    from .network import ModelNetwork
+    from .notifications import subscribe_email
+    from .resource_budget import ResourceBudget

@@ -1,0 +1,44 @@
+"""Workspaces: notebook instances and SageMaker Studio domains."""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# public name -> module of this package that defines it. The top-level package re-exports every name listed here.
+_EXPORTS: dict[str, str] = {
+    "CodeRepository": "code_repository",
+    "NotebookInstance": "notebook_instance",
+    "SharedSpace": "shared_space",
+    "StudioDomain": "studio_domain",
+    "StudioLifecycleConfig": "studio_lifecycle_config",
+    "StudioPersona": "studio_persona",
+    "StudioTeardown": "studio_teardown",
+    "UserProfile": "user_profile",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
+
+
+if TYPE_CHECKING:  # pragma: no cover - static analysers see the eager imports
+    from .code_repository import CodeRepository
+    from .notebook_instance import NotebookInstance
+    from .shared_space import SharedSpace
+    from .studio_domain import StudioDomain
+    from .studio_lifecycle_config import StudioLifecycleConfig
+    from .studio_persona import StudioPersona
+    from .studio_teardown import StudioTeardown
+    from .user_profile import UserProfile
