@@ -356,12 +356,17 @@ class NotebookInstance(Construct):
                         "bucket prefixes and its KMS key; the wildcard only spans one action family's variants.",
                     )
         if internet:
-            acknowledge(
-                self.resource,
+            for finding in (
                 "AwsSolutions-SM3",
-                "Direct internet access was opted into explicitly (direct_internet_access=True), with the "
-                "instance still in the given VPC.",
-            )
+                "HIPAA.Security-SageMakerNotebookNoDirectInternetAccess",
+                "NIST.800.53.R5-SageMakerNotebookNoDirectInternetAccess",
+            ):
+                acknowledge(
+                    self.resource,
+                    finding,
+                    "Direct internet access was opted into explicitly (direct_internet_access=True), with the "
+                    "instance still in the given VPC and its security group.",
+                )
         if root:
             for pack in ("HIPAA.Security", "NIST.800.53.R5"):
                 acknowledge(
