@@ -37,6 +37,7 @@ from constructs import Construct
 from ..core._validation import PropErrors, acknowledge, is_token, nag_resource, one_of
 from ..core.artifact_bucket import ArtifactBucket
 from ..core.network import ModelNetwork
+from ._typed import typed
 from .code_repository import CodeRepository
 
 SCRIPTS = Path(__file__).resolve().parent / "scripts"
@@ -87,6 +88,7 @@ class NotebookInstance(Construct):
             stop permission needs the name at synth; IAM matches ARNs case-sensitively).
     """
 
+    @typed
     def __init__(
         self,
         scope: Construct,

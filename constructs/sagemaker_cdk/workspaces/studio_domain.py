@@ -41,6 +41,7 @@ from constructs import Construct
 from ..core._validation import PropErrors, acknowledge, is_token, nag_resource, one_of
 from ..core.artifact_bucket import ArtifactBucket
 from ..core.network import ModelNetwork
+from ._typed import typed
 from .studio_lifecycle_config import StudioLifecycleConfig
 from .studio_persona import (
     StudioPersona,
@@ -88,6 +89,7 @@ class StudioDomain(Construct):
         teardown_timeout: how long the teardown waits (app deletion takes up to 20 minutes). Default: 45 minutes.
     """
 
+    @typed
     def __init__(
         self,
         scope: Construct,

@@ -14,6 +14,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from ..core._validation import PropErrors, is_token, one_of
+from ._typed import typed
 
 # StudioLifecycleConfigAppType (cfn-lint schema): JupyterServer | KernelGateway | CodeEditor | JupyterLab; the new
 # Studio experience runs JupyterLab and Code Editor apps.
@@ -32,6 +33,7 @@ class StudioLifecycleConfig(Construct):
         default: run it for every app of this type (the app's DefaultResourceSpec). Default: False.
     """
 
+    @typed
     def __init__(
         self,
         scope: Construct,

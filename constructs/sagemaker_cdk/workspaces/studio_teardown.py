@@ -34,6 +34,7 @@ from constructs import Construct, IConstruct
 
 from ..core._functions import project_function
 from ..core._validation import PropErrors, acknowledge, nag_resource
+from ._typed import typed
 from .studio_persona import sagemaker_arn
 
 # The Provider framework's total timeout is at most 2 hours (aws-cdk-lib custom_resources.ProviderProps); the
@@ -45,6 +46,7 @@ MAX_TIMEOUT = Duration.minutes(110)
 class StudioTeardown(Construct):
     """Deletes a domain's apps, then the spaces its users created, when the stack is deleted."""
 
+    @typed
     def __init__(
         self,
         scope: Construct,

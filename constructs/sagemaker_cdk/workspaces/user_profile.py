@@ -11,6 +11,7 @@ from aws_cdk import aws_iam as iam, aws_sagemaker as sagemaker
 from constructs import Construct
 
 from ..core._validation import PropErrors, is_token
+from ._typed import typed
 from .studio_domain import StudioDomain
 from .studio_persona import StudioPersona
 
@@ -30,6 +31,7 @@ class UserProfile(Construct):
         single_sign_on_user_value: the IAM Identity Center user name; required when the domain uses SSO.
     """
 
+    @typed
     def __init__(
         self,
         scope: Construct,
