@@ -11,7 +11,7 @@ from __future__ import annotations
 from aws_cdk import CfnOutput, RemovalPolicy, Stack
 from constructs import Construct
 
-from sagemaker_cdk import ArtifactBucket, NotebookInstance, StudioDomain, StudioPersona
+from sagemaker_cdk import ArtifactBucket, NotebookInstance, StudioDomain
 
 from .config import AppConfig
 
@@ -26,10 +26,10 @@ class WorkspacesStack(Stack):
         )
         self.studio = StudioDomain(self, "Studio", bucket=self.bucket, bucket_prefixes=["studio/"])
         self.data_scientist = self.studio.add_user_profile(
-            "DataScientist", user_profile_name="data-scientist", persona=StudioPersona.DATA_SCIENTIST
+            "DataScientist", user_profile_name="data-scientist", persona="data-scientist"
         )
         self.mlops = self.studio.add_user_profile(
-            "MlopsEngineer", user_profile_name="mlops-engineer", persona=StudioPersona.MLOPS
+            "MlopsEngineer", user_profile_name="mlops-engineer", persona="mlops"
         )
         self.shared_space = self.studio.add_shared_space(
             "TeamSpace", space_name="team", owner=self.data_scientist, ebs_size_gb=20

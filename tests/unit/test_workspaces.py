@@ -26,7 +26,6 @@ from sagemaker_cdk import (
     SharedSpace,
     StudioDomain,
     StudioLifecycleConfig,
-    StudioPersona,
     UserProfile,
 )
 from sagemaker_cdk.workspaces.notebook_instance import render_on_start_script
@@ -69,7 +68,7 @@ def defaults() -> dict[str, Any]:
     NotebookInstance(stack, "Notebook", bucket=bucket)
     studio = StudioDomain(stack, "Studio", bucket=bucket)
     alice = studio.add_user_profile("Alice", user_profile_name="alice")
-    studio.add_user_profile("Bob", user_profile_name="bob", persona=StudioPersona.MLOPS)
+    studio.add_user_profile("Bob", user_profile_name="bob", persona="mlops")
     studio.add_shared_space("Team", space_name="team", owner=alice)
     template = support.synth_nag_clean(app).get_stack_by_name("Ws").template
     assert support.lint(template, "defaults") == []
@@ -119,7 +118,7 @@ def custom() -> dict[str, Any]:
         network=network,
         domain_name="team-a",
         auth_mode="SSO",
-        default_persona=StudioPersona.MLOPS,
+        default_persona="mlops",
         idle_minutes=120,
         default_ebs_size_gb=10,
         max_ebs_size_gb=200,
@@ -436,8 +435,10 @@ def test_user_profile_and_space_bad_props(scope: Any) -> None:
     stack, bucket = scope
     studio = StudioDomain(stack, "S", bucket=bucket, teardown=False)
     role = iam.Role(stack, "R", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
+    with pytest.raises(ValueError, match=r"persona \('admin'\) is not supported: use one of 'data-scientist', 'mlops'"):
+        studio.add_user_profile("U0", user_profile_name="u0", persona="admin")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match=r"persona and role are both set"):
-        studio.add_user_profile("U1", user_profile_name="u1", persona=StudioPersona.MLOPS, role=role)
+        studio.add_user_profile("U1", user_profile_name="u1", persona="mlops", role=role)
     with pytest.raises(ValueError, match=r"single_sign_on_user_value is only for auth_mode='SSO'"):
         studio.add_user_profile("U2", user_profile_name="u2", single_sign_on_user_value="u2")
     with pytest.raises(ValueError, match=r"user_profile_name \('jane_doe'\) must be at most 63"):

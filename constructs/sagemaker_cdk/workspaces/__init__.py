@@ -12,7 +12,6 @@ _EXPORTS: dict[str, str] = {
     "SharedSpace": "shared_space",
     "StudioDomain": "studio_domain",
     "StudioLifecycleConfig": "studio_lifecycle_config",
-    "StudioPersona": "studio_persona",
     "StudioTeardown": "studio_teardown",
     "UserProfile": "user_profile",
 }
@@ -39,6 +38,5 @@ if TYPE_CHECKING:  # pragma: no cover - static analysers see the eager imports
     from .shared_space import SharedSpace
     from .studio_domain import StudioDomain
     from .studio_lifecycle_config import StudioLifecycleConfig
-    from .studio_persona import StudioPersona
     from .studio_teardown import StudioTeardown
     from .user_profile import UserProfile

@@ -10,7 +10,7 @@ Secure defaults (checked against cdk-nag's SageMaker rules and checkov's CKV_AWS
 - the new Studio experience (web portal, JupyterLab and Code Editor) with idle shutdown for both apps;
 - a domain security group whose only rules are what Studio needs inside the group: NFS (TCP 2049) to the home
   EFS and TCP 8192-65535 between apps, plus HTTPS egress to the VPC endpoints;
-- execution roles built from personas (`StudioPersona`), never AmazonSageMakerFullAccess.
+- execution roles built from personas ("data-scientist", "mlops"), never AmazonSageMakerFullAccess.
 
 Deleting the stack: `StudioTeardown` deletes every app, then the spaces users created, then CloudFormation deletes
 the user profiles, shared spaces and the domain. The home EFS file system is retained (CloudFormation's
@@ -44,6 +44,7 @@ from ..core.network import ModelNetwork
 from ._typed import typed
 from .studio_lifecycle_config import StudioLifecycleConfig
 from .studio_persona import (
+    PERSONAS,
     StudioPersona,
     persona_statements,
     sagemaker_arn,
@@ -77,7 +78,7 @@ class StudioDomain(Construct):
         network: the VPC placement (>= 2 subnets in 2 AZs). Default: the stack's shared `ModelNetwork.default`.
         domain_name: Default: derived from the construct path.
         auth_mode: "IAM" (default) or "SSO" (IAM Identity Center; give each UserProfile its SSO user name).
-        default_persona: the persona of users without their own. Default: StudioPersona.DATA_SCIENTIST.
+        default_persona: the persona of users without their own: "data-scientist" (default) or "mlops".
         idle_minutes: JupyterLab and Code Editor apps shut down after this many idle minutes (60-525600); users
             may choose a shorter time, never a longer one. Default: 60.
         default_ebs_size_gb / max_ebs_size_gb: each space's EBS volume (5-16384). Default: 5 and 100.
@@ -100,7 +101,7 @@ class StudioDomain(Construct):
         network: ModelNetwork | None = None,
         domain_name: str | None = None,
         auth_mode: str = "IAM",
-        default_persona: StudioPersona = StudioPersona.DATA_SCIENTIST,
+        default_persona: StudioPersona = "data-scientist",
         idle_minutes: int = 60,
         default_ebs_size_gb: int = 5,
         max_ebs_size_gb: int = 100,
@@ -131,8 +132,7 @@ class StudioDomain(Construct):
                 errors.check(bool(_DOMAIN_NAME.match(domain_name)),
                              f"domain_name ({domain_name!r}) must be at most 63 letters, digits and hyphens")
         one_of(errors, "auth_mode", auth_mode, AUTH_MODES)
-        if not isinstance(default_persona, StudioPersona):
-            errors.add(f"default_persona must be a StudioPersona, got {default_persona!r}", type_error=True)
+        one_of(errors, "default_persona", default_persona, PERSONAS)
         errors.number_in_range("idle_minutes", idle_minutes, MIN_IDLE_MINUTES, MAX_IDLE_MINUTES, integer=True)
         errors.number_in_range("default_ebs_size_gb", default_ebs_size_gb, MIN_EBS_GB, MAX_EBS_GB, integer=True)
         errors.number_in_range("max_ebs_size_gb", max_ebs_size_gb, MIN_EBS_GB, MAX_EBS_GB, integer=True)
@@ -312,14 +312,17 @@ class StudioDomain(Construct):
 
     def execution_role(self, persona: StudioPersona) -> iam.Role:
         """The execution role of `persona` in this domain (created on first use)."""
-        if not isinstance(persona, StudioPersona):
-            raise TypeError(f"StudioDomain {self.node.path}: persona must be a StudioPersona, got {persona!r}")
+        if persona not in PERSONAS:
+            raise ValueError(
+                f"StudioDomain {self.node.path}: invalid props:\n  - persona ({persona!r}) is not supported: use one "
+                f"of {', '.join(map(repr, PERSONAS))}"
+            )
         if persona not in self._roles:
             role = iam.Role(
                 self,
-                f"{_pascal(persona.value)}Role",
+                f"{_pascal(persona)}Role",
                 assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
-                description=f"Studio execution role, persona {persona.value}, domain {self.node.path}",
+                description=f"Studio execution role, persona {persona}, domain {self.node.path}",
             )
             if hasattr(self, "resource"):
                 self.grant_persona(role, persona)
@@ -453,13 +456,13 @@ class StudioDomain(Construct):
             )
         names = ["training-job", "processing-job", "hyper-parameter-tuning-job", "model-package-group",
                  "model-package"]
-        if persona is StudioPersona.MLOPS:
+        if persona == "mlops":
             names += ["model", "endpoint-config", "endpoint"]
         for kind in names:
             acknowledge(
                 role,
                 f"AwsSolutions-IAM5[Resource::{nag_resource(self, sagemaker_arn(self, kind, '*'))}]",
-                f"The {persona.value} persona names its {kind}s at run time; the actions are only this "
+                f"The {persona} persona names its {kind}s at run time; the actions are only this "
                 "activity's (no '*' action), and jobs can only use the domain's job role (iam:PassRole).",
             )
         self._acknowledge_common(role, "Studio apps")

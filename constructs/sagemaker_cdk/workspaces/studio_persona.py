@@ -1,8 +1,9 @@
-"""StudioPersona: what a Studio user's execution role may do, after SageMaker Role Manager's ML activities.
+"""Studio personas: what a Studio user's execution role may do, after SageMaker Role Manager's ML activities.
 
-- DATA_SCIENTIST: run Studio apps and spaces in its own domain; run training, processing and tuning jobs, passing
+A persona is a string (`StudioPersona`, like the library's other choices, e.g. TrafficMode):
+- "data-scientist": run Studio apps and spaces in its own domain; run training, processing and tuning jobs, passing
   only the domain's job role; read the model registry; read and write the team's bucket prefixes with its key.
-- MLOPS: everything above, plus deploy: models, endpoint configurations and endpoints, approval of model packages,
+- "mlops": everything above, plus deploy: models, endpoint configurations and endpoints, approval of model packages,
   and invoking endpoints.
 
 No statement uses a `*` action. Resource wildcards are either SageMaker resources named at run time (jobs, models,
@@ -13,17 +14,14 @@ each is acknowledged with that reason.
 
 from __future__ import annotations
 
-import enum
+from typing import Literal
 
 from aws_cdk import ArnFormat, Stack, aws_iam as iam
 from constructs import Construct
 
 
-class StudioPersona(enum.Enum):
-    """The ML activities an execution role is built from."""
-
-    DATA_SCIENTIST = "data-scientist"
-    MLOPS = "mlops"
+StudioPersona = Literal["data-scientist", "mlops"]
+PERSONAS: tuple[str, ...] = ("data-scientist", "mlops")
 
 
 # Actions per activity. Resource types and ARN formats: Service Authorization Reference for Amazon SageMaker
@@ -140,7 +138,7 @@ def persona_statements(
             resources=[studio_log_group_arn(scope)],
         ),
     ]
-    if persona is StudioPersona.MLOPS:
+    if persona == "mlops":
         statements.append(
             iam.PolicyStatement(
                 sid="DeployModels",

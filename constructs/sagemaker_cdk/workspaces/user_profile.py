@@ -10,10 +10,10 @@ import re
 from aws_cdk import aws_iam as iam, aws_sagemaker as sagemaker
 from constructs import Construct
 
-from ..core._validation import PropErrors, is_token
+from ..core._validation import PropErrors, is_token, one_of
 from ._typed import typed
 from .studio_domain import StudioDomain
-from .studio_persona import StudioPersona
+from .studio_persona import PERSONAS, StudioPersona
 
 # UserProfileName (cfn-lint schema): ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$
 _NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
@@ -25,7 +25,8 @@ class UserProfile(Construct):
     Keyword-only props:
         domain: the StudioDomain.
         user_profile_name: the user's name in Studio (letters, digits, hyphens; at most 63).
-        persona: run with this persona's execution role. Default: the domain's default persona.
+        persona: "data-scientist" or "mlops": run with that persona's execution role. Default: the domain's
+            default persona.
         role: a role of the user's own (it gets nothing from us; use `domain.grant_persona(role, persona)`).
             Mutually exclusive with `persona`.
         single_sign_on_user_value: the IAM Identity Center user name; required when the domain uses SSO.
@@ -55,8 +56,7 @@ class UserProfile(Construct):
                 f"user_profile_name ({user_profile_name!r}) must be at most 63 letters, digits and hyphens, "
                 "starting and ending alphanumeric: e.g. 'jane-doe'",
             )
-        if persona is not None and not isinstance(persona, StudioPersona):
-            errors.add(f"persona must be a StudioPersona, got {persona!r}", type_error=True)
+        one_of(errors, "persona", persona, PERSONAS)
         errors.check(
             persona is None or role is None,
             "persona and role are both set: give either a persona (we build its role) or your own role",
