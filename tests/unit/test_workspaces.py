@@ -386,7 +386,7 @@ def test_notebook_wrong_types_are_type_errors(scope: Any) -> None:
     stack, bucket = scope
     with pytest.raises(TypeError, match=r"instance_type must be a string, got int 5"):
         NotebookInstance(stack, "N", bucket=bucket, instance_type=5)  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match=r"bucket must be a sagemaker_cdk.ArtifactBucket"):
+    with pytest.raises(TypeError, match=r"bucket must be an? (sagemaker_cdk\.)?ArtifactBucket"):
         NotebookInstance(stack, "M", bucket="my-bucket")  # type: ignore[arg-type]
 
 
@@ -448,7 +448,7 @@ def test_user_profile_and_space_bad_props(scope: Any) -> None:
         studio.add_shared_space("Sp1", space_name="sp1", owner=owner, app_type="RStudio")
     with pytest.raises(ValueError, match=r"ebs_size_gb \(200\) must be between 5 and 100"):
         studio.add_shared_space("Sp2", space_name="sp2", owner=owner, ebs_size_gb=200)
-    with pytest.raises(TypeError, match=r"owner must be a sagemaker_cdk.UserProfile"):
+    with pytest.raises(TypeError, match=r"owner must be a (sagemaker_cdk\.)?UserProfile"):
         studio.add_shared_space("Sp3", space_name="sp3", owner="owner")  # type: ignore[arg-type]
     sso = StudioDomain(stack, "Sso", bucket=bucket, auth_mode="SSO", teardown=False)
     with pytest.raises(ValueError, match=r"set single_sign_on_user_value to the user's Identity Center user name"):
@@ -512,6 +512,6 @@ def test_teardown_timeout_bounds(scope: Any) -> None:
     with pytest.raises(ValueError, match=r"timeout \(7200 seconds\) must be positive and at most 110 minutes"):
         StudioTeardown(stack, "T", domain_id="d-abc", domain_arn="arn:aws:sagemaker:us-east-1:1:domain/d-abc",
                        timeout=cdk.Duration.hours(2))
-    with pytest.raises(TypeError, match=r"timeout must be an aws_cdk.Duration, got 600"):
+    with pytest.raises(TypeError, match=r"timeout must be an aws_cdk.Duration, got (int )?600"):
         StudioTeardown(stack, "U", domain_id="d-abc", domain_arn="arn:aws:sagemaker:us-east-1:1:domain/d-abc",
                        timeout=600)  # type: ignore[arg-type]

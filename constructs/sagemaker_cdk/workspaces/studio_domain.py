@@ -23,7 +23,7 @@ their spaces, the home EFS storage, and the network's interface endpoints (about
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Literal, Sequence
 
 from aws_cdk import (
     Aws,
@@ -101,7 +101,7 @@ class StudioDomain(Construct):
         network: ModelNetwork | None = None,
         domain_name: str | None = None,
         auth_mode: str = "IAM",
-        default_persona: StudioPersona = "data-scientist",
+        default_persona: Literal["data-scientist", "mlops"] = "data-scientist",
         idle_minutes: int = 60,
         default_ebs_size_gb: int = 5,
         max_ebs_size_gb: int = 100,
@@ -381,7 +381,7 @@ class StudioDomain(Construct):
         id: str,
         *,
         user_profile_name: str,
-        persona: StudioPersona | None = None,
+        persona: Literal["data-scientist", "mlops"] | None = None,
         role: iam.IRole | None = None,
         single_sign_on_user_value: str | None = None,
     ) -> "UserProfile":

@@ -6,6 +6,7 @@ No cost of its own; the apps a user runs are billed per instance-hour until idle
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from aws_cdk import aws_iam as iam, aws_sagemaker as sagemaker
 from constructs import Construct
@@ -13,7 +14,7 @@ from constructs import Construct
 from ..core._validation import PropErrors, is_token, one_of
 from ._typed import typed
 from .studio_domain import StudioDomain
-from .studio_persona import PERSONAS, StudioPersona
+from .studio_persona import PERSONAS
 
 # UserProfileName (cfn-lint schema): ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$
 _NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
@@ -40,7 +41,7 @@ class UserProfile(Construct):
         *,
         domain: StudioDomain,
         user_profile_name: str,
-        persona: StudioPersona | None = None,
+        persona: Literal["data-scientist", "mlops"] | None = None,
         role: iam.IRole | None = None,
         single_sign_on_user_value: str | None = None,
     ) -> None:
