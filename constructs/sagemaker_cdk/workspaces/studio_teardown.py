@@ -201,6 +201,14 @@ class StudioTeardown(Construct):
               for rule in ("LambdaDLQ", "LambdaConcurrency", "LambdaInsideVPC")),
         ):
             acknowledge(self.provider, finding, reason_framework)
+        # checkov's CKV_AWS_173 (environment variables without a customer managed key): the framework functions'
+        # environments hold only the ARNs aws-cdk-lib wires in. A checkov id writes the checkov skip only.
+        acknowledge(
+            self.provider,
+            "CKV_AWS_173",
+            "aws-cdk-lib's Provider framework functions hold only function and state machine ARNs in their "
+            "environment, never secrets; Lambda encrypts it at rest with its AWS managed key.",
+        )
         functions = [self.function]
         for name in ("framework-isComplete", "framework-onTimeout"):
             child = self.provider.node.try_find_child(name)
