@@ -445,6 +445,29 @@ MOTO_WORKAROUNDS: list[tuple[str, Callable[[dict[str, Any]], str | None], str]] 
 ]
 
 
+def _managed_policy_as_inline(template: dict[str, Any]) -> list[str]:
+    """Rewrite each unreferenced AWS::IAM::ManagedPolicy attached through `Roles` as the AWS::IAM::Policy it equals.
+
+    moto 5.2.5's CloudFormation has no delete hook for AWS::IAM::ManagedPolicy: deleting the stack leaves the policy
+    attached, and then DeleteRole fails ("Cannot delete entity, must detach all policies first"). CloudFormation
+    deletes the policy (it references the role) before the role. The grants are the same document either way.
+    """
+    resources = template.get("Resources", {})
+    rewritten = []
+    for logical_id, res in resources.items():
+        props = res.get("Properties")
+        if res.get("Type") != "AWS::IAM::ManagedPolicy" or not isinstance(props, dict) or not props.get("Roles"):
+            continue
+        readers = {k: v for k, v in resources.items() if k != logical_id}
+        if res.get("DeletionPolicy") == "Retain" or _references([readers, template.get("Outputs", {})], {logical_id}):
+            continue
+        res["Type"] = "AWS::IAM::Policy"
+        res["Properties"] = {"PolicyName": logical_id[:128], "PolicyDocument": props["PolicyDocument"],
+                             **{k: props[k] for k in ("Roles", "Users", "Groups") if k in props}}
+        rewritten.append(logical_id)
+    return rewritten
+
+
 # Types moto's CloudFormation skips although other resources read their Arn with Fn::GetAtt, which moto then rejects
 # ("Fn::GetAtt references undefined resource"): the reference is replaced by the ARN the resource would have. A Ref to
 # one (its name) resolves to nothing in moto (an Output holding it is dropped, so another stack cannot read it): it is
@@ -808,6 +831,13 @@ def adapt_templates_for_moto(out_dir: Path) -> list[dict[str, Any]]:
                                       f"{MOTO_NAME_LIMITS[rtype][1]} characters",
                             "why": "moto does not truncate the names it generates, as CloudFormation does, and then "
                                    "rejects the name as too long"})
+        for logical_id in _managed_policy_as_inline(template):
+            touched = True
+            changes.append({
+                "stack": stack, "logical_id": logical_id, "type": "AWS::IAM::ManagedPolicy",
+                "change": "deployed as the equal AWS::IAM::Policy (same document and roles)",
+                "why": "moto 5.2.5's CloudFormation cannot delete an AWS::IAM::ManagedPolicy (no delete hook), so "
+                       "the policy stays attached and deleting its role fails"})
         for target, n in _replace_skipped_arns(template).items():
             touched = True
             what = [f"{n['Arn']} Fn::GetAtt {target}.Arn"] if n["Arn"] else []

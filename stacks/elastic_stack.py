@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, CfnOutput, RemovalPolicy, Stack, Validations
+from aws_cdk import CfnOutput, RemovalPolicy, Stack
 from constructs import Construct
 
 from sagemaker_cdk import (
@@ -16,6 +16,7 @@ from sagemaker_cdk import (
     ModelNetwork,
     ServerlessEndpoint,
     Variant,
+    acknowledge,
 )
 
 from .config import ROOT, AppConfig
@@ -60,15 +61,16 @@ class ElasticInferenceStack(Stack):
         )
 
         # Serverless: pay per request, cold starts after idle gaps. Serverless Inference supports neither VPC
-        # placement nor network isolation, so this model opts out of both (the construct records a warning).
+        # placement nor network isolation, so this model opts out of both (no warning: only a serverless endpoint
+        # serves it).
         serverless_model = Model(
             self, "ServerlessModel", image=image, model_data=artifact, place_in_vpc=False, network_isolation=False
         )
-        Validations.of(serverless_model).acknowledge(
-            Acknowledgment(
-                id="Annotation::sagemaker-cdk:model-outside-vpc",
-                reason="Serverless Inference supports neither VPC placement nor network isolation.",
-            )
+        acknowledge(
+            serverless_model,
+            "CKV_AWS_370",
+            "Serverless Inference supports neither VPC placement nor network isolation; the model's role still "
+            "reaches only its artifact, image and logs.",
         )
         self.serverless_endpoint = ServerlessEndpoint(
             self, "ServerlessEndpoint", model=serverless_model, memory_size_mb=config.serverless_memory_mb,

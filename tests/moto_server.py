@@ -118,6 +118,10 @@ def moto_server_fixture(scope: str = "session") -> Callable[..., Iterator[str]]:
 
     @pytest.fixture(scope=scope)
     def _moto_server() -> Iterator[str]:
+        shared = os.environ.get("MOTO_SERVER_URL")
+        if shared:  # one server for a whole run (make mutation forks a test session per mutant)
+            yield shared
+            return
         proc, url = start()
         try:
             yield url

@@ -1,7 +1,8 @@
 """Shared test helpers: synthesize with cdk-nag packs, lint templates with cfn-lint, scrub asset hashes.
 
-Every construct test stack goes through `synth_nag_clean`, which applies the AwsSolutions and Serverless packs
-(cdk-nag v3, through `Validations`) and fails on any unacknowledged finding. `lint` runs cfn-lint against AWS's
+Every construct test stack goes through `synth_nag_clean`, which applies the AwsSolutions, Serverless, HIPAA Security
+and NIST 800-53 R5 packs (cdk-nag v3, through `Validations`) and fails on any unacknowledged finding, then IAM-lints
+every policy document against AWS's IAM data (tests/iam_lint.py). `lint` runs cfn-lint against AWS's
 resource schemas; rules are only ignored through `.cfnlintrc.yaml`, each with a written reason.
 """
 
@@ -23,8 +24,13 @@ import cdk_nag  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 
 # Packs that must come out clean (zero unacknowledged findings).
-GATING_PACKS: tuple[Callable[..., Any], ...] = (cdk_nag.AwsSolutionsChecks, cdk_nag.ServerlessChecks)
-# Packs that are reported (README lists what remains), the goal being zero.
+GATING_PACKS: tuple[Callable[..., Any], ...] = (
+    cdk_nag.AwsSolutionsChecks,
+    cdk_nag.ServerlessChecks,
+    cdk_nag.HIPAASecurityChecks,
+    cdk_nag.NIST80053R5Checks,
+)
+# The compliance packs, for `nag_report` (they gate too, through GATING_PACKS).
 REPORTED_PACKS: tuple[Callable[..., Any], ...] = (cdk_nag.HIPAASecurityChecks, cdk_nag.NIST80053R5Checks)
 
 
@@ -32,17 +38,23 @@ class NagFindings(AssertionError):
     """Raised when a gating cdk-nag pack reports unacknowledged findings."""
 
 
-def new_app(*, validation: bool = False, **context: Any) -> cdk.App:
+class IamFindings(AssertionError):
+    """Raised when a policy document fails the IAM lint (tests/iam_lint.py: parliament and the project rules)."""
+
+
+def new_app(*, validation: bool = False, flags: bool = True, **context: Any) -> cdk.App:
     """An App writing to a throwaway outdir, with the project's feature flags from cdk.json.
 
     aws-cdk-lib's built-in CloudFormation validation (a cfn-guard engine in WebAssembly) costs about 6 CPU-seconds
     per synth (bench/synth_bench.py); construct tests switch it off and rely on cfn-lint, while the reference app's
     session fixture keeps it on, as `cdk synth` does.
+
+    flags=False gives a bare `cdk.App()` as a user's app without cdk.json context has: no feature flags at all.
     """
-    flags = json.loads((ROOT / "cdk.json").read_text())["context"]
+    defaults = json.loads((ROOT / "cdk.json").read_text())["context"] if flags else {}
     return cdk.App(
         outdir=tempfile.mkdtemp(prefix="cdkout-"),
-        context={**flags, **context},
+        context={**defaults, **context},
         builtin_cloud_formation_validation=validation,
     )
 
@@ -51,11 +63,25 @@ def synth_nag_clean(app: cdk.App, packs: tuple[Callable[..., Any], ...] = GATING
     """Synthesize `app` with the gating packs; raise NagFindings listing every unacknowledged finding."""
     cdk.Validations.of(app).add_plugins(*(pack(app) for pack in packs))
     try:
-        return app.synth()
+        assembly = app.synth()
     except RuntimeError as err:  # jsii surfaces the validation report as a RuntimeError
         if "Validation failed" in str(err) or "ValidationFailed" in str(err):
             raise NagFindings(str(err)) from None
         raise
+    iam_lint_clean(assembly)
+    return assembly
+
+
+def iam_lint_clean(assembly: cdk.cx_api.CloudAssembly) -> None:
+    """Raise IamFindings listing every gating IAM-lint finding in the assembly's stacks (see tests/iam_lint.py).
+
+    Every stack that goes through `synth_nag_clean` (the reference app and each construct's test stack) is checked.
+    """
+    import iam_lint
+
+    problems = iam_lint.check_templates({stack.stack_name: stack.template for stack in assembly.stacks})
+    if problems:
+        raise IamFindings("IAM lint (parliament " + iam_lint.PARLIAMENT_VERSION + "):\n" + "\n".join(problems))
 
 
 def nag_report(app: cdk.App, packs: tuple[Callable[..., Any], ...] = REPORTED_PACKS) -> list[dict[str, Any]]:

@@ -13,11 +13,17 @@ from __future__ import annotations
 
 import importlib
 import importlib.abc
+import importlib.metadata
 import importlib.util
 import sys
 import warnings
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
+
+try:
+    __version__: str = importlib.metadata.version("sagemaker-cdk")
+except importlib.metadata.PackageNotFoundError:  # pragma: no cover - imported from a source tree never installed
+    __version__ = "0+unknown"
 
 # The lifecycle-stage subpackages, each with its own `_EXPORTS` (public name -> module).
 _SUBPACKAGES = ("core", "labeling", "training", "inference", "workspaces")

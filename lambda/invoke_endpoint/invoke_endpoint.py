@@ -22,7 +22,7 @@ when the model set them, X-Request-Id (the Lambda request id, also in every log 
 
 Errors are JSON, {"error": {"code", "message", "request_id"}}:
 
-    400  bad request (empty body, broken base64, invalid JSON, SageMaker ValidationError)
+    400  bad request (empty body, broken base64, invalid JSON, JSON nested too deeply, SageMaker ValidationError)
     403  async input location outside ASYNC_INPUT_BUCKET / ASYNC_INPUT_PREFIX
     413  body over 6 MB (SageMaker's real-time limit): use async inference
     415  content type not allowed
@@ -281,10 +281,7 @@ def _invoke_sync(event: dict, endpoint_name: str, headers: dict, fields: dict) -
             "payload to S3 and use POST /async-invocations (asynchronous inference) instead",
         )
     if _media_type(content_type) == "application/json":
-        try:
-            json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            raise HttpError(400, "InvalidJson", "body is not valid JSON but Content-Type is application/json") from None
+        _parse_json(body, "body is not valid JSON but Content-Type is application/json")
 
     params = {"EndpointName": endpoint_name, "Body": body, "ContentType": content_type}
     params.update(_passthrough(event, headers))
@@ -382,10 +379,7 @@ def _invoke_async(event: dict, endpoint_name: str, headers: dict, fields: dict) 
     if not bucket:
         raise HttpError(404, "AsyncNotConfigured", "asynchronous inference is not configured for this API")
     raw = _body_bytes(event)
-    try:
-        request = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise HttpError(400, "InvalidJson", "body must be JSON: {\"input_location\": \"s3://bucket/key\"}") from None
+    request = _parse_json(raw, "body must be JSON: {\"input_location\": \"s3://bucket/key\"}")
     if not isinstance(request, dict) or not isinstance(request.get("input_location"), str):
         raise HttpError(400, "BadRequest", "body must be JSON: {\"input_location\": \"s3://bucket/key\"}")
     location = _input_location(request["input_location"], bucket, prefix)
@@ -511,6 +505,23 @@ def _request_id(event, context) -> str:
     if not isinstance(request_id, str) or not request_id:
         request_id = os.urandom(16).hex()
     return request_id
+
+
+def _parse_json(body: bytes, invalid_message: str) -> object:
+    """json.loads, with every decoding failure answered 400 (never a 500 the client can trigger at will)."""
+    try:
+        return json.loads(body)
+    except RecursionError:
+        # json's C decoder recurses once per nesting level: a body like [[[[... about a thousand levels deep
+        # exhausts the interpreter's stack. It is the client's input, not our bug.
+        raise HttpError(
+            400,
+            "JsonTooDeep",
+            "body is nested too deeply to decode as JSON: send a document with fewer levels of nested arrays "
+            "and objects",
+        ) from None
+    except (ValueError, UnicodeDecodeError):
+        raise HttpError(400, "InvalidJson", invalid_message) from None
 
 
 def _error(err: HttpError, request_id: str) -> dict:

@@ -209,11 +209,14 @@ def test_binary_answer_is_base64(handler: Any, stubbed: Stubber) -> None:
     ],
 )
 def test_bad_requests(handler: Any, stubbed: Stubber, event_kwargs: dict, status: int, code: str) -> None:
+    calls: list[str] = []
+    handler.CLIENT.meta.events.register("before-call.sagemaker-runtime", lambda model, **_: calls.append(model.name))
+
     response = handler.handler(api_event(**event_kwargs), LambdaContext())
 
     assert response["statusCode"] == status
     assert error_of(response)["code"] == code
-    stubbed.assert_no_pending_responses()  # nothing reached SageMaker
+    assert calls == []  # rejected before any SageMaker call
 
 
 def test_get_is_405(handler: Any, stubbed: Stubber) -> None:

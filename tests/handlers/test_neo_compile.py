@@ -271,4 +271,4 @@ def test_url_encoded_eventbridge_keys_are_decoded(moto: Any) -> None:
 def test_the_handler_module_imports_no_heavy_packages() -> None:
     source = open(neo_compile.__file__).read()
     assert not re.search(r"^\s*import (boto3|aws_cdk|sagemaker)\b", source, flags=re.M)
-    assert json.loads(json.dumps(ENV))  # the smoke environment is plain strings
+    assert ENV and all(isinstance(k, str) and isinstance(v, str) for k, v in ENV.items())  # Lambda env: strings only

@@ -228,3 +228,38 @@ def test_studio_types_moto_skips_get_attribute_values_of_the_right_shape():
     assert "domain/d-domain" in json.dumps(template["Resources"]["Reader"]["Properties"]["Resource"][0])
     assert "user-profile/rehearsal/alice" in json.dumps(template["Resources"]["Reader"]["Properties"]["Resource"][1])
     assert sorted(counts) == ["Domain", "Profile"]
+
+
+# What the library synthesizes for a role: its grants in a customer-managed policy attached through `Roles`.
+MANAGED_POLICY_TEMPLATE = {"Resources": {
+    "Role": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                       "Principal": {"Service": "sagemaker.amazonaws.com"}}],
+    }}},
+    "RoleDefaultPolicyManaged": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {
+        "Description": "Permissions of Stack/Role",
+        "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::bucket/*"}]},
+        "Roles": [{"Ref": "Role"}],
+    }},
+}}
+
+
+def test_moto_cannot_delete_a_managed_policy_with_its_stack_and_the_inline_equivalent_works_around_it(cfn):
+    # The bug: deleting the stack leaves the managed policy attached, so DeleteRole fails and the stack stays.
+    assert _execute_change_set(cfn, "managed", copy.deepcopy(MANAGED_POLICY_TEMPLATE)) == "CREATE_COMPLETE"
+    with pytest.raises(ClientError, match=r"must detach all policies first"):
+        cfn.delete_stack(StackName="managed")
+
+    template = copy.deepcopy(MANAGED_POLICY_TEMPLATE)
+    assert rehearse._managed_policy_as_inline(template) == ["RoleDefaultPolicyManaged"]
+    policy = template["Resources"]["RoleDefaultPolicyManaged"]
+    assert policy["Type"] == "AWS::IAM::Policy"
+    expected = MANAGED_POLICY_TEMPLATE["Resources"]["RoleDefaultPolicyManaged"]["Properties"]
+    assert policy["Properties"]["PolicyDocument"] == expected["PolicyDocument"]
+    assert policy["Properties"]["Roles"] == expected["Roles"]
+    assert _execute_change_set(cfn, "inline", template) == "CREATE_COMPLETE"
+    cfn.delete_stack(StackName="inline")
+    stacks = cfn.list_stacks()["StackSummaries"]
+    assert [s["StackStatus"] for s in stacks if s["StackName"] == "inline"] == ["DELETE_COMPLETE"]

@@ -1,14 +1,12 @@
 """Every invalid prop fails at construction with a ValueError/TypeError naming the prop, the value and the fix.
 
-Also: a hypothesis test over random variant lists, which either synthesizes a template that passes cfn-lint or
-raises one of these errors, never a raw jsii stack trace.
+The property-based tests over random variant lists are in test_props_property.py.
 """
 
 from __future__ import annotations
 
 import aws_cdk as cdk
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
 
 import support
 from sagemaker_cdk import (
@@ -147,6 +145,12 @@ def test_errors_are_collected_and_raised_once(model: Model) -> None:
     assert "name ('bad_name')" in text and "weight (0)" in text and "instance_count (0)" in text
 
 
+def _bucket() -> object:
+    from aws_cdk import aws_s3 as s3
+
+    return s3.Bucket.from_bucket_name(cdk.Stack(support.new_app(), "Buckets"), "B", "capture-bucket")
+
+
 @pytest.mark.parametrize(
     "factory, message",
     [
@@ -158,7 +162,7 @@ def test_errors_are_collected_and_raised_once(model: Model) -> None:
         (lambda: Deployment(step_percent=100), r"step_percent \(100\) must be between 1 and 99"),
         (lambda: Deployment(max_execution_timeout=cdk.Duration.minutes(1)), r"max_execution_timeout \(60 s\)"),
         (lambda: AlarmThresholds(rate_4xx_percent=101), r"rate_4xx_percent \(101\) must be between 0 and 100"),
-        (lambda: DataCapture(bucket=None, sampling_percentage=0), r"sampling_percentage \(0\) must be between 1"),
+        (lambda: DataCapture(bucket=_bucket(), sampling_percentage=0), r"sampling_percentage \(0\) must be between 1"),
         (lambda: ModelData.from_asset("models/xgboost/README.md"), r"must be a \.tar\.gz file"),
         (lambda: ModelData.from_asset("nope/model.tar.gz"), r"does not exist or is not a file"),
         (lambda: ContainerImage.from_model_package("arn:aws:s3:::x"), r"is not a model package ARN"),
@@ -185,52 +189,4 @@ def test_unresolved_tokens_are_skipped(stack: cdk.Stack) -> None:
     assert endpoint.variant_names == [name]
 
 
-# -- property-based: random variant lists --------------------------------------------------------------------------
-
-_variant = st.fixed_dictionaries(
-    {
-        "name": st.one_of(st.none(), st.sampled_from(["a", "b", "champion", "x-1", "bad_name", "-x"])),
-        "weight": st.one_of(st.floats(-2, 20, allow_nan=False), st.integers(-1, 10)),
-        "instance_type": st.sampled_from(["ml.m5.large", "ml.c5.xlarge", "ml.t2.medium", "ml.g4dn.xlarge", "m5"]),
-        "instance_count": st.integers(-1, 6),
-        "allow_single_instance": st.booleans(),
-        "autoscaling": st.one_of(st.none(), st.tuples(st.integers(0, 5), st.integers(0, 8))),
-        "serverless": st.booleans(),
-    }
-)
-
-_EXPECTED = (ValueError, TypeError)
-
-
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(_variant, min_size=0, max_size=12))
-def test_random_variant_lists_synthesize_clean_or_fail_clearly(specs: list[dict]) -> None:
-    app = support.new_app()
-    stack = cdk.Stack(app, "Prop")
-    model = xgboost_model(stack)
-    try:
-        variants = []
-        for spec in specs:
-            scaling = None
-            if spec["autoscaling"] is not None:
-                low, high = spec["autoscaling"]
-                scaling = AutoScaling(min_capacity=low, max_capacity=high, max_rps_per_instance=5)
-            variants.append(
-                Variant(
-                    model=model,
-                    name=spec["name"],
-                    weight=spec["weight"],
-                    instance_type=spec["instance_type"],
-                    instance_count=spec["instance_count"],
-                    allow_single_instance=spec["allow_single_instance"],
-                    autoscaling=scaling,
-                    serverless=Serverless() if spec["serverless"] else None,
-                )
-            )
-        RealtimeEndpoint(stack, "E", variants=variants)
-    except _EXPECTED as err:
-        assert "jsii" not in str(err) and "Traceback" not in str(err)
-        assert ": " in str(err).split("invalid props:", 1)[-1]  # every message says the fix after a colon
-        return
-    template = app.synth().get_stack_by_name("Prop").template
-    assert support.lint(template, "Prop") == []
+# The property tests over variant lists live in test_props_property.py (a valid and an invalid strategy).

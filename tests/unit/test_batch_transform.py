@@ -85,7 +85,7 @@ def function_of(template: Template) -> dict[str, Any]:
 def role_statements(synthesized: dict[str, Any], name: str, role: Any) -> list[dict[str, Any]]:
     role_ref = resolve(synthesized, name, role.role_name)
     statements = []
-    for policy in tpl(synthesized, name).find_resources("AWS::IAM::Policy").values():
+    for policy in tpl(synthesized, name).find_resources("AWS::IAM::ManagedPolicy").values():
         if role_ref in policy["Properties"]["Roles"]:
             statements += policy["Properties"]["PolicyDocument"]["Statement"]
     return statements
@@ -368,8 +368,8 @@ def _build(**overrides: Any) -> BatchTransformPipeline:
 @pytest.mark.parametrize(
     ("overrides", "error", "fragments"),
     [
-        ({"model": "churn-model"}, TypeError, ["model must be a sagemaker_cdk.Model", "'churn-model'"]),
-        ({"bucket": "my-bucket"}, TypeError, ["bucket must be a sagemaker_cdk.ArtifactBucket"]),
+        ({"model": "churn-model"}, TypeError, ["model must be a Model", "'churn-model'"]),
+        ({"bucket": "my-bucket"}, TypeError, ["bucket must be an ArtifactBucket"]),
         ({"input_prefix": "/batch/in"}, ValueError, ["input_prefix ('/batch/in')", "ending with '/'"]),
         ({"output_prefix": "batch/input/results/"}, ValueError, ["overlap", "use sibling prefixes"]),
         ({"instance_type": "m5.large"}, ValueError, ["instance_type ('m5.large')", "'ml.m5.large'"]),

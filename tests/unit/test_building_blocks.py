@@ -17,7 +17,7 @@ from sagemaker_cdk.core.image_registry import algorithms, lookup
 def _statements(template: Template, role_prefix: str) -> list[dict[str, Any]]:
     return [
         s
-        for key, policy in template.find_resources("AWS::IAM::Policy").items()
+        for key, policy in template.find_resources("AWS::IAM::ManagedPolicy").items()
         if key.startswith(role_prefix)
         for s in policy["Properties"]["PolicyDocument"]["Statement"]
     ]
@@ -98,7 +98,7 @@ def test_bucket_grants_are_prefix_scoped(stack: cdk.Stack) -> None:
     role = iam.Role(stack, "R", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
     bucket.grant_read(role, "train/")
     bucket.grant_write(role, "output")
-    text = str(Template.from_stack(stack).find_resources("AWS::IAM::Policy"))
+    text = str(Template.from_stack(stack).find_resources("AWS::IAM::Policy"))  # the test's own role: inline
     assert "/train/*" in text and "/output/*" in text
 
 
@@ -118,7 +118,7 @@ def test_no_model_role_has_managed_policies_or_star_actions(blocks: dict[str, An
     for resource in raw["Resources"].values():
         if resource["Type"] == "AWS::IAM::Role":
             assert "AmazonSageMakerFullAccess" not in str(resource["Properties"].get("ManagedPolicyArns", ""))
-        if resource["Type"] == "AWS::IAM::Policy":
+        if resource["Type"] == "AWS::IAM::ManagedPolicy":
             for statement in resource["Properties"]["PolicyDocument"]["Statement"]:
                 assert all(a != "*" and not a.endswith(":*") for a in _actions(statement))
 

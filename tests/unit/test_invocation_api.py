@@ -53,6 +53,8 @@ def synthesized() -> dict[str, Any]:
     built["default"] = InvocationApi(default_stack, "Api", endpoint=StubEndpoint())
     caller = iam.Role(default_stack, "Caller", assumed_by=iam.AccountRootPrincipal())
     built["default"].grant_invoke(caller)
+    for pack in ("HIPAA.Security", "NIST.800.53.R5"):  # the caller is the test's own role, not the library's
+        _test_fixture_ack(caller, f"{pack}::{pack}-IAMNoInlinePolicy")
 
     full_stack = cdk.Stack(app, "InvocationApiFull", env=ENV)
     key = kms.Key(full_stack, "LogsKey", enable_key_rotation=True)
@@ -88,6 +90,10 @@ def synthesized() -> dict[str, Any]:
     key_stack = cdk.Stack(app, "InvocationApiKey", env=ENV)
     in_stack_bucket = s3.Bucket(key_stack, "AsyncInputs", enforce_ssl=True)
     _test_fixture_ack(in_stack_bucket, "AwsSolutions::AwsSolutions-S1")
+    for pack in ("HIPAA.Security", "NIST.800.53.R5"):  # a deliberately plain bucket: SSE-S3 inputs, no KMS grant
+        for rule in ("S3BucketLoggingEnabled", "S3BucketPublicReadProhibited", "S3BucketPublicWriteProhibited",
+                     "S3BucketReplicationEnabled", "S3BucketVersioningEnabled", "S3DefaultEncryptionKMS"):
+            _test_fixture_ack(in_stack_bucket, f"{pack}::{pack}-{rule}")
     built["api_key"] = InvocationApi(
         key_stack, "Api", endpoint=StubEndpoint(), authorization="api_key", async_input_bucket=in_stack_bucket
     )
@@ -108,9 +114,10 @@ def env_of(template: Template) -> dict[str, Any]:
 
 
 def policy_statements(template: Template) -> list[dict[str, Any]]:
-    statements = []
-    for policy in template.find_resources("AWS::IAM::Policy").values():
-        statements += policy["Properties"]["PolicyDocument"]["Statement"]
+    statements = []  # the library's roles hold customer-managed policies; the test's own caller role, inline ones
+    for rtype in ("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy"):
+        for policy in template.find_resources(rtype).values():
+            statements += policy["Properties"]["PolicyDocument"]["Statement"]
     return statements
 
 
@@ -341,9 +348,15 @@ def test_api_key_usage_plan(synthesized: dict[str, Any]) -> None:
 
 
 def test_nag_clean(synthesized: dict[str, Any]) -> None:
-    # The module fixture synthesized through support.synth_nag_clean (AwsSolutions + Serverless), which raises on
-    # any unacknowledged finding; this test names that guarantee.
+    # The module fixture synthesized every variant through support.synth_nag_clean (AwsSolutions + Serverless).
+    # Prove that gate is real: the same API with one acknowledgement missing must fail it.
     assert set(synthesized["templates"]) == {"default", "full", "cognito", "api_key"}
+    app = support.new_app()
+    stack = cdk.Stack(app, "Unacknowledged", env=ENV)
+    bucket = s3.Bucket(stack, "AsyncInputs", enforce_ssl=True)  # the api_key fixture's bucket, unacknowledged
+    InvocationApi(stack, "Api", endpoint=StubEndpoint(), authorization="api_key", async_input_bucket=bucket)
+    with pytest.raises(support.NagFindings, match=r"AwsSolutions-S1"):
+        support.synth_nag_clean(app)
 
 
 @pytest.mark.parametrize("name", ["default", "full", "cognito", "api_key"])
@@ -408,9 +421,9 @@ def test_every_error_is_reported_at_once() -> None:
 
 
 def test_wrong_types_raise_type_error() -> None:
-    with pytest.raises(TypeError, match=r"endpoint .* must have string endpoint_name and endpoint_arn"):
+    with pytest.raises(TypeError, match=r"endpoint must be an EndpointRef \(an object with endpoint_arn and endpoint_name\), got object"):
         InvocationApi(new_stack(), "Api", endpoint=object())  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match=r"timeout must be a Duration, got 30"):
+    with pytest.raises(TypeError, match=r"timeout must be an aws_cdk.Duration, got int 30: pass an aws_cdk.Duration"):
         InvocationApi(new_stack(), "Api", endpoint=StubEndpoint(), timeout=30)  # type: ignore[arg-type]
 
 
@@ -443,7 +456,7 @@ def test_async_only_api_has_no_sync_route_and_no_invoke_endpoint() -> None:
     paths = [r["Properties"]["PathPart"] for r in template.find_resources("AWS::ApiGateway::Resource").values()]
     assert paths == ["async-invocations"]
     assert api.sync_method is None and api.async_method is not None
-    policies = str(template.find_resources("AWS::IAM::Policy"))
+    policies = str(template.find_resources("AWS::IAM::ManagedPolicy"))
     assert "sagemaker:InvokeEndpointAsync" in policies and "'sagemaker:InvokeEndpoint'" not in policies
     with pytest.raises(ValueError, match=r"sync_route \(False\) without async_input_bucket leaves no route"):
         InvocationApi(stack, "None", endpoint=StubEndpoint(), sync_route=False)
@@ -458,7 +471,11 @@ def test_sets_the_account_logging_role_once_per_stack_and_retains_it() -> None:
     assert first.account_logging is second.account_logging
     [role] = [r for k, r in template.find_resources("AWS::IAM::Role").items() if k.startswith("ApiGatewayAccountLogging")]
     assert role["DeletionPolicy"] == "Retain"
-    assert role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"][0]["Resource"] == (
+    assert "Policies" not in role["Properties"]  # customer-managed (HIPAA/NIST IAMNoInlinePolicy), retained too
+    [policy] = [r for k, r in template.find_resources("AWS::IAM::ManagedPolicy").items()
+                if k.startswith("ApiGatewayAccountLogging")]
+    assert policy["DeletionPolicy"] == "Retain"
+    assert policy["Properties"]["PolicyDocument"]["Statement"][0]["Resource"] == (
         "arn:aws:logs:eu-west-1:123456789012:log-group:*"
     )
     stages = template.find_resources("AWS::ApiGateway::Stage")

@@ -68,7 +68,7 @@ def resources(template: dict[str, Any], type_: str) -> dict[str, Any]:
 
 def statements(template: dict[str, Any], role_prefix: str) -> list[dict[str, Any]]:
     found = []
-    for policy in resources(template, "AWS::IAM::Policy").values():
+    for policy in resources(template, "AWS::IAM::ManagedPolicy").values():
         roles = [r["Ref"] for r in policy["Properties"]["Roles"]]
         if any(r.startswith(role_prefix) for r in roles):
             found += policy["Properties"]["PolicyDocument"]["Statement"]

@@ -55,7 +55,7 @@ def test_model_data_from_bucket_with_an_imported_bucket_and_key(stack: cdk.Stack
         model_data=ModelData.from_bucket(bucket, "m/model.tar.gz", encryption_key=key),
         encryption_keys=[extra],
     )
-    text = str(Template.from_stack(stack).find_resources("AWS::IAM::Policy"))
+    text = str(Template.from_stack(stack).find_resources("AWS::IAM::ManagedPolicy"))
     assert "arn:aws:kms:eu-west-1:111111111111:key/abc" in text and "key/extra" in text
     assert "team-models/m/model.tar.gz" in text
     Template.from_stack(stack).has_resource_properties(
@@ -120,4 +120,4 @@ def test_endpoint_optional_props(stack: cdk.Stack) -> None:
         {"TargetTrackingScalingPolicyConfiguration": Match.object_like(
             {"TargetValue": 600, "ScaleInCooldown": 600, "ScaleOutCooldown": 30, "DisableScaleIn": True})},
     )
-    assert "capture/*" in str(t.find_resources("AWS::IAM::Policy"))
+    assert "capture/*" in str(t.find_resources("AWS::IAM::ManagedPolicy"))

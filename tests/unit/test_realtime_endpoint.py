@@ -186,7 +186,7 @@ def test_models_may_describe_only_the_rollback_alarms(full: Any) -> None:
     template, _ = full
     statements = [
         s
-        for policy in _resources(template, "AWS::IAM::Policy").values()
+        for policy in _resources(template, "AWS::IAM::ManagedPolicy").values()
         for s in policy["Properties"]["PolicyDocument"]["Statement"]
         if s["Action"] == "cloudwatch:DescribeAlarms"
     ]

@@ -184,7 +184,7 @@ def test_tune_then_roll_out_gates_on_the_objective(stack: cdk.Stack) -> None:
 def _statements(template: dict[str, Any], role_prefix: str) -> list[dict[str, Any]]:
     found = []
     for resource in template["Resources"].values():
-        if resource["Type"] != "AWS::IAM::Policy":
+        if resource["Type"] != "AWS::IAM::ManagedPolicy":
             continue
         roles = [r["Ref"] for r in resource["Properties"]["Roles"]]
         if any(r.startswith(role_prefix) for r in roles):
@@ -201,7 +201,7 @@ def _actions(statement: dict[str, Any]) -> list[str]:
 def test_no_service_wildcards_and_star_resources_only_where_aws_allows_nothing_narrower(pipeline: Any) -> None:
     template, _ = pipeline
     for resource in template["Resources"].values():
-        if resource["Type"] != "AWS::IAM::Policy":
+        if resource["Type"] != "AWS::IAM::ManagedPolicy":
             continue
         for statement in resource["Properties"]["PolicyDocument"]["Statement"]:
             for action in _actions(statement):
@@ -212,7 +212,7 @@ def test_no_service_wildcards_and_star_resources_only_where_aws_allows_nothing_n
 
 def test_pass_role_is_always_limited_to_sagemaker(pipeline: Any) -> None:
     template, _ = pipeline
-    passes = [s for r in template["Resources"].values() if r["Type"] == "AWS::IAM::Policy"
+    passes = [s for r in template["Resources"].values() if r["Type"] == "AWS::IAM::ManagedPolicy"
               for s in r["Properties"]["PolicyDocument"]["Statement"] if "iam:PassRole" in _actions(s)]
     assert len(passes) == 2  # training workflow and rollout workflow each pass the roles they use
     for statement in passes:
@@ -365,7 +365,7 @@ def test_rollout_mirrors_data_capture_and_may_write_it(stack: cdk.Stack) -> None
         "CreateEndpointConfig").input_shape
     report = ParamValidator().validate(params, shape)
     assert not report.has_errors(), report.generate_report()
-    statements = str(Template.from_stack(stack).find_resources("AWS::IAM::Policy"))
+    statements = str(Template.from_stack(stack).find_resources("AWS::IAM::ManagedPolicy"))
     assert "data-capture/*" in statements and "cloudwatch:DescribeAlarms" in statements
 
 

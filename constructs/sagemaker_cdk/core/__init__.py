@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 # public name -> module of this package that defines it. The top-level package re-exports every name listed here.
 _EXPORTS: dict[str, str] = {
     "ArtifactBucket": "artifact_bucket",
+    "BucketReplication": "artifact_bucket",
+    "acknowledge": "acknowledgements",
     "ContainerImage": "container_image",
     "ModelData": "model_data",
     "ModelNetwork": "network",
@@ -33,7 +35,8 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - static analysers see the eager imports
-    from .artifact_bucket import ArtifactBucket
+    from .acknowledgements import acknowledge
+    from .artifact_bucket import ArtifactBucket, BucketReplication
     from .container_image import ContainerImage
     from .model_data import ModelData
     from .network import ModelNetwork

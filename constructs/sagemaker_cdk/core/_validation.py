@@ -6,6 +6,7 @@ shows the value and says the fix. Values that are still CDK tokens are skipped: 
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any, Iterable
 
@@ -20,6 +21,8 @@ def is_token(value: Any) -> bool:
     """True when `value` (or any element of it) is an unresolved CDK token."""
     if isinstance(value, (list, tuple)):
         return any(is_token(v) for v in value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return False  # never a token (CDK encodes number tokens as finite doubles); jsii cannot even send it
     return isinstance(value, (str, int, float)) and not isinstance(value, bool) and Token.is_unresolved(value)
 
 
@@ -96,15 +99,27 @@ def one_of(errors: PropErrors, prop: str, value: Any, allowed: Iterable[str]) ->
 
 
 def acknowledge(scope: Any, finding: str, reason: str) -> None:
-    """Acknowledge one cdk-nag finding on `scope` and its children, with a specific reason.
+    """Acknowledge one finding on `scope` and its children, for every scanner, with a specific reason.
 
-    `finding` is the rule id with its granular suffix as cdk-nag prints it, e.g. "AwsSolutions-IAM5[Resource::*]";
-    the pack prefix ("AwsSolutions::") is derived from it.
+    `finding` is the cdk-nag rule id with its granular suffix as cdk-nag prints it, e.g.
+    "AwsSolutions-IAM5[Resource::*]" (the pack prefix "AwsSolutions::" is derived from it), or a checkov id such as
+    "CKV_AWS_173" for a check cdk-nag has no rule for. A cdk-nag id becomes a cdk-nag v3 acknowledgement; when
+    `_scanner_rules.NAG_TO_CHECKOV` maps its rule to checkov checks, the resources under `scope` that those checks
+    inspect also get `Metadata.checkov.skip` entries with the same reason (written at synth).
     """
     from aws_cdk import Acknowledgment, Validations
 
-    pack = finding.split("-", 1)[0]
-    Validations.of(scope).acknowledge(Acknowledgment(id=f"{pack}::{finding}", reason=reason))
+    from ._managed_policies import ManagedRolePolicies
+    from ._scanner_rules import CheckovSkips, in_stack, is_checkov_id
+
+    if not isinstance(reason, str) or len(reason.strip()) < 20:
+        raise ValueError(f"acknowledge({finding!r}): give a reason a reviewer would accept, got {reason!r}")
+    if not is_checkov_id(finding):
+        pack = finding.split("-", 1)[0]
+        Validations.of(scope).acknowledge(Acknowledgment(id=f"{pack}::{finding}", reason=reason))
+    CheckovSkips.of(scope).add(scope, finding, reason)
+    if in_stack(scope):  # the stack's library roles keep their grants in customer-managed policies
+        ManagedRolePolicies.of(scope)
 
 
 def nag_resource(scope: Any, value: Any) -> str:

@@ -17,10 +17,13 @@ from dataclasses import dataclass
 from aws_cdk import Aws, CfnMapping, Fn, Stack, aws_ecr as ecr, aws_ecr_assets as ecr_assets, aws_iam as iam
 from constructs import Construct
 
+from ._types import typed
 from . import image_registry
 from ._validation import PropErrors, is_token
 
 _MODEL_PACKAGE_ARN = re.compile(r"^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:model-package/[A-Za-z0-9-]{1,63}(/\d+)?$")
+# botocore's ecr service model, shape RepositoryName (min 2, max 256).
+_ECR_REPOSITORY_NAME = re.compile(r"[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*")
 _ECR_PULL_ACTIONS = ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"]
 
 
@@ -41,19 +44,40 @@ class ContainerImage:
     def bind(self, scope: Construct, grantee: iam.IGrantable) -> BoundImage:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    @property
+    def requires_model_data(self) -> bool:
+        """True when the image cannot serve without a model artifact (built-in algorithms and Neo images)."""
+        return False
+
+    def describe(self) -> str:
+        """The image in words, for error messages."""
+        return "the image"
+
     @staticmethod
-    def from_ecr_repository(repository: ecr.IRepository, tag: str = "latest") -> "ContainerImage":
+    @typed
+    def from_ecr_repository(repository: ecr.IRepository | str, tag: str = "latest") -> "ContainerImage":
         """An image in an ECR repository. The role may pull from this repository only.
 
+        repository: an `ecr.IRepository`, or the name of a repository in the stack's account and region (e.g.
+            "my-team/fraud-model"), imported with `ecr.Repository.from_repository_name` when a model binds it.
         tag: the image tag or a digest ("sha256:..."). Default: "latest" (pin a tag or digest in production).
         """
         errors = PropErrors("ContainerImage.from_ecr_repository")
+        if isinstance(repository, str) and not is_token(repository):
+            errors.check(
+                2 <= len(repository) <= 256 and bool(_ECR_REPOSITORY_NAME.fullmatch(repository))
+                and ".dkr.ecr." not in repository,
+                f"repository ({repository!r}) is not an ECR repository name: use lower-case letters, digits, "
+                "'.', '_', '-' and '/' separated namespaces, 2 to 256 characters, e.g. 'my-team/fraud-model' "
+                "(give the name, not the URI or ARN)",
+            )
         if not is_token(tag) and errors.expect_type("tag", tag, str, "a tag string or 'sha256:...' digest"):
             errors.check(bool(tag), "tag ('') must not be empty: give an image tag or a sha256 digest")
         errors.raise_if_any()
         return _EcrImage(repository, tag)
 
     @staticmethod
+    @typed
     def from_asset(directory: str, **asset_props: object) -> "ContainerImage":
         """A local directory with a Dockerfile. `cdk deploy` builds and pushes it (Docker needed at deploy time,
         not at synth). Extra keyword args go to `aws_ecr_assets.DockerImageAsset` (build_args, file, platform...).
@@ -61,6 +85,7 @@ class ContainerImage:
         return _AssetImage(directory, dict(asset_props))
 
     @staticmethod
+    @typed
     def built_in(algorithm: str, version: str | None = None) -> "ContainerImage":
         """A SageMaker built-in algorithm, e.g. `built_in("xgboost", "1.7-1")` or `built_in("kmeans")`.
 
@@ -70,6 +95,7 @@ class ContainerImage:
         return _BuiltInImage(image_registry.lookup(algorithm, version))
 
     @staticmethod
+    @typed
     def neo(framework: str, target: str, version: str | None = None) -> "ContainerImage":
         """The image that serves a model compiled by SageMaker Neo, e.g. `neo("xgboost", "ml_c5")` or
         `neo("pytorch", "ml_inf1", "1.9")`. Endpoints check that their instance type has the accelerator the image
@@ -80,6 +106,7 @@ class ContainerImage:
         return _BuiltInImage(image, accelerator={"inf": "inferentia", "gpu": "gpu"}.get(processor))
 
     @staticmethod
+    @typed
     def from_model_package(model_package_arn: str) -> "ContainerImage":
         """An AWS Marketplace (or your own) model package ARN. Models using it run with network isolation."""
         errors = PropErrors("ContainerImage.from_model_package")
@@ -95,12 +122,20 @@ class ContainerImage:
 
 
 class _EcrImage(ContainerImage):
-    def __init__(self, repository: ecr.IRepository, tag: str) -> None:
+    def __init__(self, repository: ecr.IRepository | str, tag: str) -> None:
         self.repository, self.tag = repository, tag
 
     def bind(self, scope: Construct, grantee: iam.IGrantable) -> BoundImage:
-        self.repository.grant_pull(grantee)
-        return BoundImage(image_uri=self.repository.repository_uri_for_tag_or_digest(self.tag))
+        repository = self.repository
+        if isinstance(repository, str):  # a name: import it where the model binds it
+            existing = scope.node.try_find_child("Repository")
+            repository = (
+                existing
+                if isinstance(existing, ecr.RepositoryBase)
+                else ecr.Repository.from_repository_name(scope, "Repository", repository)
+            )
+        repository.grant_pull(grantee)
+        return BoundImage(image_uri=repository.repository_uri_for_tag_or_digest(self.tag))
 
 
 class _AssetImage(ContainerImage):
@@ -121,6 +156,13 @@ class _BuiltInImage(ContainerImage):
     def __init__(self, image: image_registry.RegistryImage, accelerator: str | None = None) -> None:
         self.image = image
         self.accelerator = accelerator
+
+    @property
+    def requires_model_data(self) -> bool:
+        return True
+
+    def describe(self) -> str:
+        return f"the built-in {self.image.algorithm!r} image ({self.image.version})"
 
     def bind(self, scope: Construct, grantee: iam.IGrantable) -> BoundImage:
         mapping = built_in_mapping(scope, self.image)

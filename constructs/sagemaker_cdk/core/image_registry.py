@@ -84,7 +84,7 @@ class RegistryImage:
 
 @functools.lru_cache(maxsize=1)
 def _load() -> dict[str, Any]:
-    text = resources.files(__package__).joinpath("data", _DATA_FILE).read_text(encoding="utf-8")
+    text = resources.files(__name__.rpartition(".")[0]).joinpath("data").joinpath(_DATA_FILE).read_text(encoding="utf-8")
     return json.loads(text)
 
 

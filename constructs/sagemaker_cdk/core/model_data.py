@@ -8,7 +8,9 @@ from pathlib import Path
 from aws_cdk import aws_iam as iam, aws_kms as kms, aws_s3 as s3, aws_s3_assets as s3_assets
 from constructs import Construct
 
+from ._types import typed
 from ._validation import PropErrors, is_token
+from .artifact_bucket import ArtifactBucket
 
 
 @dataclass(frozen=True)
@@ -25,7 +27,10 @@ class ModelData:
         raise NotImplementedError
 
     @staticmethod
-    def from_bucket(bucket: s3.IBucket, key: str, *, encryption_key: kms.IKey | None = None) -> "ModelData":
+    @typed
+    def from_bucket(
+        bucket: ArtifactBucket | s3.IBucket, key: str, *, encryption_key: kms.IKey | None = None
+    ) -> "ModelData":
         """An existing object. The model's role gets s3:GetObject on exactly this key (and kms:Decrypt on the
         bucket's key, or on `encryption_key` when the bucket is imported).
 
@@ -40,9 +45,10 @@ class ModelData:
                     "e.g. 'models/xgboost/model.tar.gz'",
                 )
         errors.raise_if_any()
-        return _BucketModelData(bucket, key, encryption_key)
+        return _BucketModelData(bucket.bucket if isinstance(bucket, ArtifactBucket) else bucket, key, encryption_key)
 
     @staticmethod
+    @typed
     def from_asset(path: str | Path) -> "ModelData":
         """A local `.tar.gz` file, uploaded as a CDK file asset at deploy time. Anything else is rejected."""
         errors = PropErrors("ModelData.from_asset")

@@ -21,6 +21,7 @@ from aws_cdk import (
 )
 from constructs import Construct
 
+from ._types import typed
 from ._validation import PropErrors, acknowledge, is_token
 
 
@@ -39,6 +40,7 @@ class ModelNetwork(Construct):
 
     DEFAULT_ID = "SageMakerNetwork"
 
+    @typed
     def __init__(
         self,
         scope: Construct,
@@ -167,6 +169,7 @@ class ModelNetwork(Construct):
         return added
 
     @classmethod
+    @typed
     def default(cls, scope: Construct) -> "ModelNetwork":
         """The stack-wide default network (created on first use), shared by every model of the stack."""
         stack = Stack.of(scope)
@@ -190,6 +193,9 @@ class ModelNetwork(Construct):
             "Vpc",
             max_azs=2,
             nat_gateways=0,
+            # Explicit, not left to the app's @aws-cdk/aws-ec2:restrictDefaultSecurityGroup flag: the default
+            # security group of the VPC allows nothing, whatever flags the consuming app sets.
+            restrict_default_security_group=True,
             subnet_configuration=[
                 ec2.SubnetConfiguration(name="models", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=24)
             ],

@@ -26,6 +26,7 @@ from aws_cdk import (
 )
 from constructs import Construct
 
+from ..core._types import typed
 from ..core._validation import PropErrors, acknowledge, is_token, nag_resource
 from ..core.artifact_bucket import ArtifactBucket
 from .endpoint_props import BacklogScaling, Variant
@@ -50,6 +51,7 @@ class AsyncEndpoint(RealtimeEndpoint):
     Variants must use instances (not serverless) and must not set `autoscaling`: `scaling` replaces it.
     """
 
+    @typed
     def __init__(
         self,
         scope: Construct,

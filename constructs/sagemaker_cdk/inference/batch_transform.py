@@ -52,6 +52,7 @@ from aws_cdk import (
 )
 from constructs import Construct
 
+from ..core._types import typed
 from ..core._functions import project_function
 from ..core._validation import (
     PropErrors,
@@ -103,6 +104,7 @@ class BatchTransformPipeline(Construct):
             keeps a burst of uploads from hitting CreateTransformJob's rate limit all at once.
     """
 
+    @typed
     def __init__(
         self,
         scope: Construct,
@@ -155,6 +157,7 @@ class BatchTransformPipeline(Construct):
         )
         stack = Stack.of(self)
         self.model = model
+        model.served_by("batch")
         self.bucket = bucket
         self.input_prefix = input_prefix
         self.output_prefix = output_prefix
@@ -444,6 +447,12 @@ class BatchTransformPipeline(Construct):
             "AwsSolutions-SQS3",
             "This queue is the dead-letter queue itself (of the function, the rules' targets and the handler).",
         )
+        acknowledge(
+            self.dead_letter_queue,
+            "CKV_AWS_27",
+        "Dead-letter queue encrypted with SQS-managed keys (SSE-SQS): EventBridge and Lambda deliver to it "
+        "without a key grant, and it holds failure records (event metadata: object keys, job names), not data.",
+    )
         acknowledge(
             self.dead_letter_queue,
             "Serverless-SQSRedrivePolicy",

@@ -21,6 +21,7 @@ from aws_cdk import (
 )
 from constructs import Construct
 
+from ..core._types import typed
 from ..core import instance_types
 from .endpoint_props import AlarmThresholds
 
@@ -54,6 +55,7 @@ class EndpointMonitoring(Construct):
         dashboard: create a CloudWatch dashboard. Default: True.
     """
 
+    @typed
     def __init__(
         self,
         scope: Construct,
@@ -82,6 +84,7 @@ class EndpointMonitoring(Construct):
                 )
             )
             topic = sns.Topic(self, "Topic", master_key=key, enforce_ssl=True, display_name="SageMaker endpoint alarms")
+        assert topic is not None
         self.topic: sns.ITopic = topic
         self._action = cw_actions.SnsAction(topic)
         self.variant_alarms: dict[str, VariantAlarms] = {}

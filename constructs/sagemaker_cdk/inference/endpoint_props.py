@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Literal
 
 from aws_cdk import Duration, aws_s3 as s3
 
+from ..core._types import typed_fields
 from . import accelerators
 from ..core import instance_types
 from ..core._validation import PropErrors, is_token, one_of
@@ -25,6 +26,7 @@ DEFAULT_INSTANCE_TYPE = "ml.m5.large"
 
 
 @dataclass(frozen=True)
+@typed_fields
 class AutoScaling:
     """Target tracking on SageMakerVariantInvocationsPerInstance for one variant.
 
@@ -96,6 +98,7 @@ class AutoScaling:
 
 
 @dataclass(frozen=True)
+@typed_fields
 class Serverless:
     """Serverless capacity for a variant instead of instances.
 
@@ -127,6 +130,7 @@ class Serverless:
 
 
 @dataclass(frozen=True)
+@typed_fields
 class Variant:
     """One production variant of an endpoint.
 
@@ -223,6 +227,7 @@ TrafficMode = Literal["all_at_once", "canary", "linear"]
 
 
 @dataclass(frozen=True)
+@typed_fields
 class Deployment:
     """Blue/green deployment guardrails for endpoint updates, with auto-rollback on the endpoint's alarms.
 
@@ -261,6 +266,7 @@ class Deployment:
 
 
 @dataclass(frozen=True)
+@typed_fields
 class AlarmThresholds:
     """Alarm thresholds per variant. Every alarm notifies the endpoint's SNS topic.
 
@@ -292,6 +298,7 @@ class AlarmThresholds:
 
 
 @dataclass(frozen=True)
+@typed_fields
 class DataCapture:
     """Capture requests and responses to S3 (KMS-encrypted with the endpoint key).
 
@@ -326,6 +333,7 @@ def _ints(*values: object) -> bool:
 
 
 @dataclass(frozen=True)
+@typed_fields
 class BacklogScaling:
     """Autoscaling of an asynchronous endpoint on its queue, down to zero instances when idle.
 

@@ -44,8 +44,10 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
+from ..core._types import typed
 from ..core._functions import project_function
 from ..core._validation import PropErrors, acknowledge, is_token, nag_resource
+from ..core.artifact_bucket import ArtifactBucket
 
 STAGE_NAME = "prod"
 API_GATEWAY_DEFAULT_TIMEOUT = Duration.seconds(29)
@@ -77,10 +79,11 @@ class InvocationApi(Construct):
 
     Args:
         endpoint: the endpoint to invoke (anything with `endpoint_name` and `endpoint_arn`).
-        async_input_bucket: bucket holding inputs for asynchronous inference. Default: None, and no
+        async_input_bucket: bucket holding inputs for asynchronous inference (an ArtifactBucket or any
+            s3.IBucket). Default: the AsyncEndpoint's bucket in front of one; otherwise None, and no
             `/async-invocations` route. The endpoint must have an async inference config for the route to work.
-        async_input_prefix: key prefix, inside `async_input_bucket`, that callers may name as input. Default:
-            "async-input/". Must end with "/".
+        async_input_prefix: key prefix, inside `async_input_bucket`, that callers may name as input. Default: the
+            AsyncEndpoint's input prefix in front of one, otherwise "async-input/". Must end with "/".
         authorization: "iam" (SigV4; grant callers with `grant_invoke`), "cognito" (a Cognito user pool
             authorizer on `user_pool`; callers send an ID token in `Authorization`) or "api_key" (an API key and a
             usage plan, `x-api-key` header; for machine clients outside AWS). Default: "iam".
@@ -104,18 +107,22 @@ class InvocationApi(Construct):
             granted that here.
         set_account_logging_role: set API Gateway's account-level CloudWatch Logs role, which access and execution
             logging need (see the module docstring). Default: True.
-        sync_route: add `POST /invocations` (InvokeEndpoint). Default: True. Set False in front of an asynchronous
-            endpoint, which answers only InvokeEndpointAsync (needs async_input_bucket).
+        sync_route: add `POST /invocations` (InvokeEndpoint). Default: True, and False in front of an
+            `AsyncEndpoint`, which answers only InvokeEndpointAsync (True there raises a ValueError).
+
+    In front of an `AsyncEndpoint`, `async_input_bucket` and `async_input_prefix` default to the endpoint's bucket
+    and input prefix, so `InvocationApi(self, "Api", endpoint=async_endpoint)` serves `POST /async-invocations`.
     """
 
+    @typed
     def __init__(
         self,
         scope: Construct,
         id: str,
         *,
         endpoint: EndpointRef,
-        async_input_bucket: s3.IBucket | None = None,
-        async_input_prefix: str = "async-input/",
+        async_input_bucket: ArtifactBucket | s3.IBucket | None = None,
+        async_input_prefix: str | None = None,
         authorization: Authorization = "iam",
         user_pool: cognito.IUserPool | None = None,
         throttle_rate_limit: float = 20,
@@ -127,10 +134,28 @@ class InvocationApi(Construct):
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
         waf_web_acl_arn: str | None = None,
         encryption_key: kms.IKey | None = None,
-        sync_route: bool = True,
+        sync_route: bool | None = None,
         set_account_logging_role: bool = True,
     ) -> None:
         super().__init__(scope, id)
+        from .async_endpoint import AsyncEndpoint
+
+        if isinstance(endpoint, AsyncEndpoint):
+            if sync_route:
+                raise ValueError(
+                    f"InvocationApi {id}: invalid props:\n  - sync_route (True) in front of AsyncEndpoint "
+                    f"{endpoint.node.id!r}, which answers only InvokeEndpointAsync: a sync route would fail on every "
+                    "request; drop sync_route (the API serves POST /async-invocations)"
+                )
+            sync_route = False
+            async_input_bucket = async_input_bucket or endpoint.bucket.bucket
+            if async_input_prefix is None:
+                async_input_prefix = endpoint.input_prefix
+        if isinstance(async_input_bucket, ArtifactBucket):
+            async_input_bucket = async_input_bucket.bucket
+        sync_route = True if sync_route is None else sync_route
+        if async_input_prefix is None:
+            async_input_prefix = "async-input/"
         if not sync_route and async_input_bucket is None:
             raise ValueError(
                 "InvocationApi: invalid props:\n  - sync_route (False) without async_input_bucket leaves no route: "
@@ -611,39 +636,52 @@ def account_logging_role(scope: Construct) -> apigw.CfnAccount:
     log_groups = stack.format_arn(
         service="logs", resource="log-group", resource_name="*", arn_format=ArnFormat.COLON_RESOURCE_NAME
     )
-    # The policy is part of the role resource (not a separate AWS::IAM::Policy), so retaining the role keeps it.
     role = iam.Role(
         holder,
         "Role",
         assumed_by=iam.ServicePrincipal("apigateway.amazonaws.com"),
         description="API Gateway account-level role: writes access and execution logs to CloudWatch Logs",
-        inline_policies={
-            "CloudWatchLogs": iam.PolicyDocument(
-                statements=[
-                    iam.PolicyStatement(
-                        actions=[
-                            "logs:CreateLogGroup",
-                            "logs:CreateLogStream",
-                            "logs:DescribeLogGroups",
-                            "logs:DescribeLogStreams",
-                            "logs:PutLogEvents",
-                            "logs:GetLogEvents",
-                            "logs:FilterLogEvents",
-                        ],
-                        resources=[log_groups],
-                    )
-                ]
-            )
-        },
+    )
+    # A customer-managed policy (HIPAA/NIST IAMNoInlinePolicy), retained with the role so that logging keeps working.
+    policy = iam.ManagedPolicy(
+        role,
+        "CloudWatchLogs",
+        description="API Gateway account-level logging: CloudWatch Logs writes",
+        roles=[role],
+        document=iam.PolicyDocument(
+            statements=[
+                iam.PolicyStatement(
+                    actions=[
+                        "logs:CreateLogGroup",
+                        "logs:CreateLogStream",
+                        "logs:DescribeLogStreams",
+                        "logs:PutLogEvents",
+                        "logs:GetLogEvents",
+                        "logs:FilterLogEvents",
+                    ],
+                    resources=[log_groups],
+                ),
+                # DescribeLogGroups has no resource type (Service Authorization Reference, CloudWatch Logs):
+                # it matches only Resource "*", so next to a log-group ARN it would never be granted.
+                iam.PolicyStatement(actions=["logs:DescribeLogGroups"], resources=["*"]),
+            ]
+        ),
     )
     role.apply_removal_policy(RemovalPolicy.RETAIN)
+    policy.apply_removal_policy(RemovalPolicy.RETAIN)
     acknowledge(
         role,
         f"AwsSolutions-IAM5[Resource::{nag_resource(stack, log_groups)}]",
         "API Gateway writes execution logs to log groups it names after each API and stage "
         "(API-Gateway-Execution-Logs_<id>/<stage>), across every API of the account and region.",
     )
+    acknowledge(
+        role,
+        "AwsSolutions-IAM5[Resource::*]",
+        "logs:DescribeLogGroups supports no resource-level permissions (Service Authorization Reference, "
+        "CloudWatch Logs): it is granted on '*' or not at all, and it only lists log group names.",
+    )
     account = apigw.CfnAccount(holder, "Account", cloud_watch_role_arn=role.role_arn)
-    account.node.add_dependency(role)
+    account.node.add_dependency(role)  # and its policy, a child of the role
     return account
 

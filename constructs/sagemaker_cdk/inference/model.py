@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from typing import Mapping
 
+import jsii
 from aws_cdk import Annotations, ArnFormat, Stack, aws_iam as iam, aws_kms as kms, aws_sagemaker as sagemaker
-from constructs import Construct
+from constructs import Construct, IValidation
 
+from ..core._types import typed
 from ..core._validation import PropErrors, acknowledge, is_token
 from ..core.container_image import ContainerImage
 from ..core.model_data import ModelData
 from ..core.network import ModelNetwork
+from ..core.resource_budget import ResourceBudget
 
 
 class Model(Construct):
@@ -36,6 +39,7 @@ class Model(Construct):
             Default: none.
     """
 
+    @typed
     def __init__(
         self,
         scope: Construct,
@@ -55,6 +59,12 @@ class Model(Construct):
         errors.expect_type("image", image, ContainerImage, "a ContainerImage (e.g. ContainerImage.built_in('xgboost'))")
         if model_data is not None:
             errors.expect_type("model_data", model_data, ModelData, "a ModelData (from_asset or from_bucket)")
+        elif isinstance(image, ContainerImage) and image.requires_model_data:
+            errors.add(
+                f"model_data is missing: {image.describe()} serves a trained model artifact and cannot start without "
+                "one; pass model_data=ModelData.from_asset('model.tar.gz') or ModelData.from_bucket(bucket, "
+                "'models/model.tar.gz')"
+            )
         for key, value in (environment or {}).items():
             if not (is_token(key) or is_token(value)):
                 errors.check(
@@ -85,10 +95,10 @@ class Model(Construct):
             self.network = network or ModelNetwork.default(self)
             self.network.grant_network_interfaces(self.role)
         else:
-            Annotations.of(self).add_warning_v2(
-                "sagemaker-cdk:model-outside-vpc",
-                "place_in_vpc=False: the model runs outside your VPC. Prefer a ModelNetwork over two AZs.",
-            )
+            # Decided at synth: a model that only Serverless Inference serves cannot use a VPC, so no warning then.
+            self.node.add_validation(_OutsideVpcWarning(self))
+        # Endpoints record how they serve this model: "serverless" or "instances" (see `served_by`).
+        self._served_by: set[str] = set()
         self._grant_logs_and_metrics()
         if isinstance(self.role, iam.Role):
             self._acknowledge_role_findings()
@@ -111,6 +121,7 @@ class Model(Construct):
         policy = self.role.node.try_find_child("DefaultPolicy") if isinstance(self.role, iam.Role) else None
         if policy is not None:
             self.resource.node.add_dependency(policy)
+        ResourceBudget.watch(Stack.of(self))
         self.algorithm = bound_image.algorithm
         self.network_isolation: bool = bool(network_isolation or bound_image.requires_network_isolation)
         self.is_model_package: bool = bound_image.model_package_name is not None
@@ -119,6 +130,10 @@ class Model(Construct):
     @property
     def model_name(self) -> str:
         return self.resource.attr_model_name
+
+    def served_by(self, kind: str) -> None:
+        """Record that an endpoint serves this model on "serverless" capacity or on "instances"."""
+        self._served_by.add(kind)
 
     def _grant_logs_and_metrics(self) -> None:
         stack = Stack.of(self)
@@ -166,3 +181,19 @@ class Model(Construct):
                 "creation is further limited to the model's own subnets and security group.",
             )
 
+
+@jsii.implements(IValidation)
+class _OutsideVpcWarning:
+    """Warns about place_in_vpc=False at synth, unless Serverless Inference (which has no VPC option) is the only
+    way the model is served."""
+
+    def __init__(self, model: Model) -> None:
+        self.model = model
+
+    def validate(self) -> list[str]:
+        if self.model._served_by != {"serverless"}:
+            Annotations.of(self.model).add_warning_v2(
+                "sagemaker-cdk:model-outside-vpc",
+                "place_in_vpc=False: the model runs outside your VPC. Prefer a ModelNetwork over two AZs.",
+            )
+        return []

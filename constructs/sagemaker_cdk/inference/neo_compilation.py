@@ -50,8 +50,9 @@ from aws_cdk import (
     aws_stepfunctions as sfn,
     aws_stepfunctions_tasks as tasks,
 )
-from constructs import Construct
+from constructs import Construct, IConstruct
 
+from ..core._types import typed, typed_fields
 from ..training import _workflow
 from . import accelerators
 from ..core import image_registry, instance_types
@@ -83,6 +84,7 @@ def compilation_enum(shape: str) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
+@typed_fields
 class TargetPlatform:
     """A compilation target given as OS, architecture and optional accelerator instead of a named device.
 
@@ -103,6 +105,7 @@ class TargetPlatform:
 
 
 @dataclass(frozen=True)
+@typed_fields
 class NeoEndpoint:
     """Deploy each compiled model to one endpoint (created on the first run, updated afterwards).
 
@@ -158,6 +161,7 @@ class NeoCompilation(Construct):
         reserved_concurrency: concurrent executions reserved for (and capping) the function. Default: 2.
     """
 
+    @typed
     def __init__(
         self,
         scope: Construct,
@@ -321,7 +325,8 @@ class NeoCompilation(Construct):
                 description=f"Execution role of the models compiled by {self.node.path}",
             )
             bucket.grant_read(self.model_role, output_prefix)
-            image = inference_image or registry_image(self.serving_image)
+            assert inference_image is not None or self.serving_image is not None  # checked by _validate
+            image = inference_image or registry_image(self.serving_image)  # type: ignore[arg-type]
             self.image_uri = image.bind(self, self.model_role).image_uri
             _grant_sagemaker_logs(self.model_role, "/aws/sagemaker/Endpoints")
             if network is not None:
@@ -520,7 +525,7 @@ class NeoCompilation(Construct):
             container["Environment"] = dict(environment)
         parameters: dict[str, Any] = {
             "ModelName": sfn.JsonPath.string_at("$.compilation.job_name"),
-            "ExecutionRoleArn": self.model_role.role_arn,
+            "ExecutionRoleArn": self.model_role.role_arn,  # type: ignore[union-attr] - set when creates_model
             "PrimaryContainer": container,
             "EnableNetworkIsolation": True,
         }
@@ -547,6 +552,7 @@ class NeoCompilation(Construct):
 
     def _deploy(self, failed: sfn.IChainable, done: sfn.Pass) -> sfn.IChainable:
         e = self.endpoint
+        assert e is not None  # only called with an endpoint
         from ..core import instance_types
 
         variant: dict[str, Any] = {
@@ -623,9 +629,14 @@ class NeoCompilation(Construct):
         return e.instance_type or f"ml.{accelerators.instance_family(self.target_device or '')}.xlarge"
 
     @property
+    def _endpoint_name(self) -> str:
+        assert self.endpoint is not None  # only asked for with an endpoint
+        return self.endpoint.endpoint_name
+
+    @property
     def _endpoint_arn(self) -> str:
         return Stack.of(self).format_arn(
-            service="sagemaker", resource="endpoint", resource_name=self.endpoint.endpoint_name.lower()
+            service="sagemaker", resource="endpoint", resource_name=self._endpoint_name.lower()
         )
 
     @property
@@ -753,13 +764,19 @@ class NeoCompilation(Construct):
                 "Serverless-SQSRedrivePolicy",
                 "This queue is the terminal dead-letter queue; a redrive policy would move its messages nowhere.",
             )
+            acknowledge(
+                self.dead_letter_queue,
+                "CKV_AWS_27",
+                "Dead-letter queue encrypted with SQS-managed keys (SSE-SQS): EventBridge delivers to it without a "
+                "key grant, and it holds failure records (event metadata: object keys), not data.",
+            )
 
 
 def _object_pattern(prefix: str) -> str:
     return prefix if prefix.endswith("*") else prefix.rstrip("/") + "/*"
 
 
-def _log_group_arn(scope: Construct, group: str) -> str:
+def _log_group_arn(scope: IConstruct, group: str) -> str:
     return Stack.of(scope).format_arn(
         service="logs", resource="log-group", resource_name=f"{group}*", arn_format=ArnFormat.COLON_RESOURCE_NAME
     )

@@ -27,6 +27,7 @@ from aws_cdk import (
 )
 from constructs import Construct
 
+from ..core._types import typed
 from . import accelerators
 from ..core import instance_types
 from ..core._validation import NAME_PATTERN, PropErrors, acknowledge, is_token, nag_resource
@@ -54,6 +55,7 @@ class RealtimeEndpoint(Construct):
         dashboard: Default: True.
     """
 
+    @typed
     def __init__(
         self,
         scope: Construct,
@@ -73,6 +75,8 @@ class RealtimeEndpoint(Construct):
         self.endpoint_name_value: str = endpoint_name or default_endpoint_name(self)
         self.data_capture = data_capture
         serverless = self.variants[0][1].is_serverless
+        for _, variant in self.variants:
+            variant.model.served_by("serverless" if variant.is_serverless else "instances")
 
         self.encryption_key: kms.IKey = encryption_key or kms.Key(
             self, "Key", description=f"Encrypts SageMaker endpoint {self.node.path}", enable_key_rotation=True

@@ -13,6 +13,7 @@ from __future__ import annotations
 from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
 
+from ..core._types import typed
 from .endpoint_props import Serverless, Variant
 from .model import Model
 from .realtime_endpoint import RealtimeEndpoint
@@ -30,6 +31,7 @@ class ServerlessEndpoint(RealtimeEndpoint):
     RealtimeEndpoint's.
     """
 
+    @typed
     def __init__(
         self,
         scope: Construct,

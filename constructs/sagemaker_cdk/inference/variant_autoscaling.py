@@ -10,6 +10,7 @@ from __future__ import annotations
 from aws_cdk import CfnResource, aws_applicationautoscaling as appscaling
 from constructs import Construct
 
+from ..core._types import typed
 from .endpoint_props import AutoScaling
 
 
@@ -23,6 +24,7 @@ class VariantAutoScaling(Construct):
         endpoint: the endpoint resource the target must wait for. Required.
     """
 
+    @typed
     def __init__(
         self,
         scope: Construct,

@@ -29,7 +29,7 @@ from aws_cdk import (
     aws_stepfunctions as sfn,
     aws_stepfunctions_tasks as tasks,
 )
-from constructs import Construct
+from constructs import Construct, IConstruct
 
 from ..core._validation import acknowledge
 
@@ -344,7 +344,7 @@ def sync_rule(role: iam.IRole, rule_name: str) -> None:
     )
 
 
-def acknowledge_wildcard(scope: Construct, resource: str, suffix: str, reason: str) -> None:
+def acknowledge_wildcard(scope: IConstruct, resource: str, suffix: str, reason: str) -> None:
     """Acknowledge AwsSolutions-IAM5 for `resource` + `suffix` (e.g. a bucket ARN + "/train/*") on `scope`.
 
     Within one stack the finding names the resource as `nag_resource` renders it. When the resource lives in another
@@ -364,7 +364,11 @@ def acknowledge_wildcard(scope: Construct, resource: str, suffix: str, reason: s
     class _Late:
         def validate(self) -> list[str]:
             resolved = Stack.of(scope).resolve(resource)
-            if isinstance(resolved, dict) and not ({"Fn::GetAtt", "Ref", "Fn::Join"} & set(resolved)):
+            if isinstance(resolved, dict) and isinstance(resolved.get("Fn::ImportValue"), str):
+                # A strong reference (an app without "@aws-cdk/core:defaultCrossStackReferences": "weak"):
+                # cdk-nag names it by its export name.
+                acknowledge(scope, f"AwsSolutions-IAM5[Resource::{resolved['Fn::ImportValue']}{suffix}]", reason)
+            elif isinstance(resolved, dict) and not ({"Fn::GetAtt", "Ref", "Fn::Join"} & set(resolved)):
                 rendered = json.dumps(resolved, separators=(",", ":"))
                 acknowledge(scope, f"AwsSolutions-IAM5[Resource::{rendered}{suffix}]", reason)
             return []

@@ -11,6 +11,7 @@ config per run (free), and the endpoint's temporary blue/green capacity during e
 
 from __future__ import annotations
 
+import typing
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -24,6 +25,7 @@ from aws_cdk import (
     aws_iam as iam,
     aws_kms as kms,
     aws_logs as logs,
+    aws_sagemaker as sagemaker,
     aws_sns as sns,
     aws_sqs as sqs,
     aws_stepfunctions as sfn,
@@ -31,6 +33,7 @@ from aws_cdk import (
 )
 from constructs import Construct
 
+from ..core._types import typed, typed_fields
 from . import _workflow
 from ..core._validation import NAME_PATTERN, NAME_RULE, PropErrors, acknowledge, is_token, nag_resource
 from ..core.artifact_bucket import ArtifactBucket
@@ -43,6 +46,7 @@ MAX_PREFIX = 63 - 1 - _workflow.RUN_ID_LENGTH
 
 
 @dataclass(frozen=True)
+@typed_fields
 class MetricGate:
     """Stop the rollout unless the new model's metric reaches `threshold`.
 
@@ -115,6 +119,7 @@ class RolloutPipeline(Construct):
         log_retention: Default: one year.
     """
 
+    @typed
     def __init__(
         self,
         scope: Construct,
@@ -232,18 +237,22 @@ class RolloutPipeline(Construct):
         request: dict[str, Any] = {"EndpointConfigName.$": "$.names.config", "ProductionVariants": variants}
         if self.endpoint.config.kms_key_id is not None:
             request["KmsKeyId"] = self.endpoint.config.kms_key_id
-        capture = self.endpoint.config.data_capture_config
+        # RealtimeEndpoint sets the capture config as a struct, never as a token.
+        capture = typing.cast("sagemaker.CfnEndpointConfig.DataCaptureConfigProperty | None",
+                              self.endpoint.config.data_capture_config)
         if capture is not None:  # the new config captures exactly as the endpoint's own does
-            header = capture.capture_content_type_header
+            header = typing.cast(sagemaker.CfnEndpointConfig.CaptureContentTypeHeaderProperty,
+                                 capture.capture_content_type_header)
+            options = typing.cast("list[sagemaker.CfnEndpointConfig.CaptureOptionProperty]", capture.capture_options)
             request["DataCaptureConfig"] = {
                 "EnableCapture": True,
                 "InitialSamplingPercentage": capture.initial_sampling_percentage,
                 "DestinationS3Uri": capture.destination_s3_uri,
                 "KmsKeyId": capture.kms_key_id,
-                "CaptureOptions": [{"CaptureMode": o.capture_mode} for o in capture.capture_options],
+                "CaptureOptions": [{"CaptureMode": o.capture_mode} for o in options],
                 "CaptureContentTypeHeader": {
-                    "CsvContentTypes": list(header.csv_content_types),
-                    "JsonContentTypes": list(header.json_content_types),
+                    "CsvContentTypes": list(header.csv_content_types or []),
+                    "JsonContentTypes": list(header.json_content_types or []),
                 },
             }
         return request
@@ -339,7 +348,7 @@ class RolloutPipeline(Construct):
             request=self.create_model_request(),
             model_name=sfn.JsonPath.string_at("$.names.model"),
             primary_container=tasks.ContainerDefinition(
-                image=tasks.DockerImage.from_registry(self.image_uri),
+                image=tasks.DockerImage.from_registry(self.image_uri or ""),
                 model_s3_location=tasks.S3Location.from_json_expression("$.training.ModelArtifacts.S3ModelArtifacts"),
             ),
             role=self.model_role.without_policy_updates(),
@@ -530,6 +539,12 @@ class RolloutPipeline(Construct):
             "AwsSolutions-SQS3",
             "This queue is the dead-letter queue of the pipeline's EventBridge triggers; it has no DLQ of its own.",
         )
+        acknowledge(
+            self.dead_letter_queue,
+            "CKV_AWS_27",
+        "Dead-letter queue encrypted with SQS-managed keys (SSE-SQS): EventBridge and Lambda deliver to it "
+        "without a key grant, and it holds failure records (event metadata: object keys, job names), not data.",
+    )
         acknowledge(
             self.dead_letter_queue,
             "Serverless-SQSRedrivePolicy",

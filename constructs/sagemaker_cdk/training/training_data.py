@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aws_cdk import Stack, aws_s3_deployment as s3_deployment
+from aws_cdk import RemovalPolicy, Stack, aws_lambda as lambda_, aws_logs as logs, aws_s3_deployment as s3_deployment
 from constructs import Construct
 
+from ..core._types import typed
 from . import _workflow
 from ..core._validation import PropErrors, acknowledge
 from ..core.artifact_bucket import ArtifactBucket
@@ -28,6 +29,7 @@ class TrainingData(Construct):
         files: local files to upload. Required (at least one; each must exist).
     """
 
+    @typed
     def __init__(
         self, scope: Construct, id: str, *, bucket: ArtifactBucket, prefix: str, files: list[str | Path]
     ) -> None:
@@ -67,6 +69,17 @@ class TrainingData(Construct):
         """
         handler = next((c for c in stack.node.children if c.node.id.startswith("Custom::CDKBucketDeployment")), None)
         log_group = handler.node.try_find_child("LogGroup") if handler is not None else None
+        if log_group is None and isinstance(handler, lambda_.Function):
+            # Without that flag (an app with no cdk.json context) aws-cdk-lib declares no log group, and Lambda
+            # creates one that never expires. Declare the same one (same construct ID, name and retention), so the
+            # template is the same under any flags.
+            log_group = logs.LogGroup(
+                handler,
+                "LogGroup",
+                log_group_name=f"/aws/lambda/{handler.function_name}",
+                retention=logs.RetentionDays.TWO_YEARS,
+                removal_policy=RemovalPolicy.RETAIN,
+            )
         custom_resource = self.deployment.node.try_find_child("CustomResource")
         if log_group is not None and custom_resource is not None:
             custom_resource.node.add_dependency(log_group)

@@ -29,6 +29,7 @@ from aws_cdk import (
 )
 from constructs import Construct
 
+from ..core._types import typed
 from . import _workflow
 from ..core import instance_types
 from ..core._validation import NAME_PATTERN, NAME_RULE, PropErrors, acknowledge, is_token, nag_resource, one_of
@@ -101,6 +102,7 @@ class TrainingJob(Construct):
         log_retention: of the workflow's log group. Default: one year.
     """
 
+    @typed
     def __init__(
         self,
         scope: Construct,

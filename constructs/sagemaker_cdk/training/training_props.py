@@ -16,6 +16,7 @@ from typing import Any, Literal, Mapping
 
 from aws_cdk import Duration
 
+from ..core._types import typed, typed_fields
 from ..core import image_registry
 from ..core._validation import PropErrors, is_token, one_of
 from ..core.container_image import ContainerImage
@@ -115,6 +116,7 @@ def normalize_prefix(prefix: str) -> str:
 
 
 @dataclass(frozen=True)
+@typed_fields
 class Channel:
     """One input channel of a training job: objects under `prefix` of the job's artifact bucket.
 
@@ -160,6 +162,7 @@ class Channel:
 
 
 @dataclass(frozen=True)
+@typed_fields
 class MetricDefinition:
     """A metric SageMaker scrapes from the training logs with a regex (the first capture group is the value).
 
@@ -195,6 +198,7 @@ class MetricDefinition:
 
 
 @dataclass(frozen=True)
+@typed_fields
 class Spot:
     """Managed spot training: up to ~90% cheaper, interrupted jobs resume from checkpoints.
 
@@ -231,6 +235,7 @@ class Algorithm:
     registry_image: image_registry.RegistryImage | None = None
 
     @staticmethod
+    @typed
     def built_in(name: str, version: str | None = None) -> "Algorithm":
         """A SageMaker built-in algorithm from the image registry, e.g. `Algorithm.built_in("xgboost", "1.7-1")`.
 
@@ -243,6 +248,7 @@ class Algorithm:
         return algorithm
 
     @staticmethod
+    @typed
     def from_image(image: ContainerImage) -> "Algorithm":
         """A bring-your-own training image (`ContainerImage.from_ecr_repository(...)` or `.from_asset(...)`)."""
         errors = PropErrors("Algorithm.from_image")
@@ -253,6 +259,7 @@ class Algorithm:
         return algorithm
 
     @staticmethod
+    @typed
     def from_marketplace(algorithm_arn: str) -> "Algorithm":
         """An AWS Marketplace (or your own) algorithm resource ARN. Such jobs run with network isolation."""
         errors = PropErrors("Algorithm.from_marketplace")

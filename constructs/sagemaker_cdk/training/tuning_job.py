@@ -19,6 +19,7 @@ from aws_cdk import Aws, aws_iam as iam, aws_kms as kms, aws_logs as logs, aws_s
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
+from ..core._types import typed, typed_fields
 from . import _workflow
 from ..core._validation import NAME_PATTERN, NAME_RULE, PropErrors, acknowledge, is_token, nag_resource, one_of
 from .training_job import TrainingJob
@@ -71,6 +72,7 @@ def _check_name(errors: PropErrors, name: Any) -> None:
 
 
 @dataclass(frozen=True)
+@typed_fields
 class ContinuousRange:
     """A real-valued hyperparameter in [min_value, max_value]. scaling: Default: "Auto"."""
 
@@ -91,6 +93,7 @@ class ContinuousRange:
 
 
 @dataclass(frozen=True)
+@typed_fields
 class IntegerRange:
     """An integer hyperparameter in [min_value, max_value]. scaling: "Auto", "Linear" or "Logarithmic"."""
 
@@ -111,6 +114,7 @@ class IntegerRange:
 
 
 @dataclass(frozen=True)
+@typed_fields
 class CategoricalRange:
     """A hyperparameter chosen from 1 to 30 distinct values (rendered as SageMaker strings)."""
 
@@ -140,6 +144,7 @@ Range = Union[ContinuousRange, IntegerRange, CategoricalRange]
 
 
 @dataclass(frozen=True)
+@typed_fields
 class Objective:
     """The metric tuning optimizes, e.g. Objective("validation:auc", "Maximize")."""
 
@@ -158,6 +163,7 @@ class Objective:
 
 
 @dataclass(frozen=True)
+@typed_fields
 class Hyperband:
     """Hyperband settings: the resource (epochs) each training job may use, from min_resource to max_resource."""
 
@@ -177,6 +183,7 @@ class Hyperband:
 
 
 @dataclass(frozen=True)
+@typed_fields
 class WarmStart:
     """Start from 1 to 5 earlier tuning jobs. type: "IdenticalDataAndAlgorithm" or "TransferLearning"."""
 
@@ -217,6 +224,7 @@ class TuningJob(Construct):
         log_retention: Default: one year.
     """
 
+    @typed
     def __init__(
         self,
         scope: Construct,

@@ -14,7 +14,7 @@ from aws_cdk import aws_iam as iam, aws_secretsmanager as secretsmanager, aws_sa
 from constructs import Construct
 
 from ..core._validation import PropErrors, is_token
-from ._typed import typed
+from ..core._types import typed
 
 # AWS::SageMaker::CodeRepository GitConfig (cfn-lint schema): RepositoryUrl ^https://([^/]+)/?.{3,1016}$ and
 # Branch ^[^ ~^:?*\[]+$ (1-1024 characters).

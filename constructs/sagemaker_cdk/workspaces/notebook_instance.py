@@ -37,7 +37,7 @@ from constructs import Construct
 from ..core._validation import PropErrors, acknowledge, is_token, nag_resource, one_of
 from ..core.artifact_bucket import ArtifactBucket
 from ..core.network import ModelNetwork
-from ._typed import typed
+from ..core._types import typed
 from .code_repository import CodeRepository
 
 SCRIPTS = Path(__file__).resolve().parent / "scripts"

@@ -12,7 +12,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from ..core._validation import PropErrors, is_token, one_of
-from ._typed import typed
+from ..core._types import typed
 from .studio_domain import MAX_EBS_GB, MIN_EBS_GB, StudioDomain
 from .user_profile import UserProfile
 

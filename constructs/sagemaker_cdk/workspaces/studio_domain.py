@@ -41,7 +41,7 @@ from constructs import Construct
 from ..core._validation import PropErrors, acknowledge, is_token, nag_resource, one_of
 from ..core.artifact_bucket import ArtifactBucket
 from ..core.network import ModelNetwork
-from ._typed import typed
+from ..core._types import typed
 from .studio_lifecycle_config import StudioLifecycleConfig
 from .studio_persona import (
     PERSONAS,

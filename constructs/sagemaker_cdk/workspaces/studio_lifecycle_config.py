@@ -14,7 +14,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from ..core._validation import PropErrors, is_token, one_of
-from ._typed import typed
+from ..core._types import typed
 
 # StudioLifecycleConfigAppType (cfn-lint schema): JupyterServer | KernelGateway | CodeEditor | JupyterLab; the new
 # Studio experience runs JupyterLab and Code Editor apps.

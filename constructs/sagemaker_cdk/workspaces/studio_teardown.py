@@ -34,7 +34,7 @@ from constructs import Construct, IConstruct
 
 from ..core._functions import project_function
 from ..core._validation import PropErrors, acknowledge, nag_resource
-from ._typed import typed
+from ..core._types import typed
 from .studio_persona import sagemaker_arn
 
 # The Provider framework's total timeout is at most 2 hours (aws-cdk-lib custom_resources.ProviderProps); the

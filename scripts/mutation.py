@@ -1,0 +1,190 @@
+#!/usr/bin/env python3
+"""`make mutation`: mutation testing of the Lambda handlers and the validation modules with mutmut.
+
+Each target is staged in .mutation/<target>/ so that mutmut sees the module under the name the tests import it by
+(handlers are imported as top-level modules, the validation modules as sagemaker_cdk.core.*), together with the
+tests that exercise it. One moto server serves every forked test session (MOTO_SERVER_URL).
+
+    .venv/bin/python scripts/mutation.py                 # every target, then mutation/scores.json
+    .venv/bin/python scripts/mutation.py invoke_endpoint # one target
+
+Scores are killed / (killed + survived + no tests + timeout + suspicious). Lines matching DO_NOT_MUTATE (logging
+calls and the like, whose text is not behaviour) are not mutated; mutation/ACCEPTED.md lists the survivors that are
+left on purpose. The run is too slow for `make test` on 2 cores; its results are committed and the README's Tests
+section is generated from them (scripts/readme_figures.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+STAGE = ROOT / ".mutation"
+SCORES = ROOT / "mutation" / "scores.json"
+sys.path.insert(0, str(ROOT / "tests"))
+
+# Lines whose mutation changes no behaviour a caller can rely on: log statements and their field dicts.
+DO_NOT_MUTATE = [r"^\s*LOGGER\.", r"^\s*logger\.", r"^\s*log\.(debug|info|warning)\("]
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    goal: float
+    sources: tuple[tuple[str, str], ...]  # (repository path, staged path); the first one is mutated
+    tests: tuple[str, ...]  # repository paths copied into the stage's tests/
+    mutate: tuple[str, ...]  # staged paths to mutate
+
+
+HANDLER_TEST_SUPPORT = ("tests/moto_server.py", "tests/handlers/conftest.py", "tests/handlers/invoke_helpers.py")
+
+TARGETS = {
+    t.name: t
+    for t in (
+        Target(
+            "invoke_endpoint",
+            0.90,
+            (("lambda/invoke_endpoint/invoke_endpoint.py", "invoke_endpoint.py"),),
+            HANDLER_TEST_SUPPORT + (
+                "tests/handlers/test_invoke_endpoint_errors.py",
+                "tests/handlers/test_invoke_endpoint_pinned.py",
+                "tests/handlers/test_invoke_endpoint_client.py",
+                "tests/handlers/test_invoke_endpoint_http.py",
+            ),
+            ("invoke_endpoint.py",),
+        ),
+        Target(
+            "batch_transform_trigger",
+            0.90,
+            (("lambda/batch_transform_trigger/batch_transform_trigger.py", "batch_transform_trigger.py"),),
+            HANDLER_TEST_SUPPORT + (
+                "tests/handlers/conftest_batch.py",
+                "tests/handlers/test_batch_transform_trigger_events.py",
+                "tests/handlers/test_batch_transform_trigger_names.py",
+                "tests/handlers/test_batch_transform_trigger_http.py",
+            ),
+            ("batch_transform_trigger.py",),
+        ),
+        Target(
+            "neo_compile",
+            0.90,
+            (("lambda/neo_compile/neo_compile.py", "neo_compile.py"),),
+            HANDLER_TEST_SUPPORT + ("tests/handlers/test_neo_compile.py",),
+            ("neo_compile.py",),
+        ),
+        Target(
+            "validation",
+            0.85,
+            (("constructs/sagemaker_cdk", "sagemaker_cdk"),),
+            ("tests/unit/test_validation_module.py",),
+            ("sagemaker_cdk/core/_validation.py",),
+        ),
+    )
+}
+
+PYPROJECT = """\
+[tool.pytest.ini_options]
+testpaths = ["tests"]
+pythonpath = [".", "tests"]
+addopts = "-q -p no:cacheprovider -p no:randomly"
+filterwarnings = ["ignore::DeprecationWarning"]
+
+[tool.mutmut]
+source_paths = {mutate}
+also_copy = {also_copy}
+pytest_add_cli_args_test_selection = ["tests"]
+do_not_mutate_patterns = {patterns}
+"""
+
+
+def stage(target: Target) -> Path:
+    work = STAGE / target.name
+    shutil.rmtree(work, ignore_errors=True)
+    (work / "tests").mkdir(parents=True)
+    for source, staged in target.sources:
+        src = ROOT / source
+        if src.is_dir():
+            shutil.copytree(src, work / staged, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        else:
+            shutil.copy2(src, work / staged)
+    for test in target.tests:
+        shutil.copy2(ROOT / test, work / "tests" / Path(test).name)
+    also_copy = [staged for _, staged in target.sources if (work / staged).is_dir()]
+    (work / "pyproject.toml").write_text(
+        PYPROJECT.format(
+            mutate=json.dumps(list(target.mutate)),
+            also_copy=json.dumps(also_copy),
+            patterns=json.dumps(DO_NOT_MUTATE),
+        )
+    )
+    return work
+
+
+def run(target: Target, children: int) -> dict:
+    work = stage(target)
+    mutmut = [sys.executable, "-m", "mutmut"]
+    env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "18,20",
+           "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "18,20"}
+    started = time.monotonic()
+    subprocess.run([*mutmut, "run", "--max-children", str(children)], cwd=work, env=env,
+                   stdout=subprocess.DEVNULL, check=False)
+    subprocess.run([*mutmut, "export-cicd-stats"], cwd=work, env=env, stdout=subprocess.DEVNULL, check=True)
+    stats = json.loads((work / "mutants" / "mutmut-cicd-stats.json").read_text())
+    results = subprocess.run([*mutmut, "results"], cwd=work, env=env, capture_output=True, text=True, check=True)
+    survivors = sorted(line.split(":")[0].strip() for line in results.stdout.splitlines() if ": survived" in line)
+    tested = stats["killed"] + stats["survived"] + stats["no_tests"] + stats["timeout"] + stats["suspicious"]
+    return {
+        "module": target.mutate[0],
+        "goal": target.goal,
+        "killed": stats["killed"],
+        "survived": stats["survived"],
+        "no_tests": stats["no_tests"],
+        "timeout": stats["timeout"],
+        "total": stats["total"],
+        "score": round(stats["killed"] / tested, 4) if tested else 0.0,
+        "seconds": round(time.monotonic() - started),
+        "survivors": survivors,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("targets", nargs="*", default=[], metavar="TARGET", help=f"any of {', '.join(TARGETS)}")
+    parser.add_argument("--children", type=int, default=1, help="parallel mutant runs (default 1: shared moto)")
+    args = parser.parse_args(argv)
+    names = args.targets or list(TARGETS)
+    unknown = [n for n in names if n not in TARGETS]
+    if unknown:
+        parser.error(f"unknown target(s) {', '.join(unknown)}: use {', '.join(TARGETS)}")
+
+    import moto_server
+
+    proc, url = moto_server.start()
+    os.environ["MOTO_SERVER_URL"] = url
+    try:
+        scores = json.loads(SCORES.read_text()) if SCORES.exists() else {}
+        for name in names:
+            print(f"mutation: {name} ...", flush=True)
+            scores[name] = run(TARGETS[name], args.children)
+            s = scores[name]
+            print(f"mutation: {name}: {s['score']:.1%} killed ({s['killed']} of {s['total']}, {s['survived']} "
+                  f"survived, {s['no_tests']} untested) in {s['seconds']} s; goal {s['goal']:.0%}", flush=True)
+    finally:
+        moto_server.stop(proc)
+    SCORES.parent.mkdir(exist_ok=True)
+    SCORES.write_text(json.dumps(scores, indent=1, sort_keys=True) + "\n")
+    short = [n for n in names if scores[n]["score"] < scores[n]["goal"]]
+    print(f"mutation: wrote {SCORES.relative_to(ROOT)}" + (f"; below goal: {', '.join(short)}" if short else ""))
+    return 1 if short else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

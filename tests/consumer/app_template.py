@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""A user's CDK app, as `cdk init app --language python` lays it out, that uses every public construct.
+
+tests/consumer/test_consumer_app.py copies this file as app.py into a fresh directory outside the repository,
+next to a cdk.json holding the pinned CLI's default feature flags and the sample model, and synthesizes it with the
+pinned CLI against the built wheel. tests/consumer/test_flag_independence.py builds the same app in-process with the
+repository's cdk.json flags and with none, and compares the security-relevant properties.
+
+Adding a public construct: use it below (the tests fail until every construct class in `sagemaker_cdk.__all__` is
+instantiated somewhere in this app).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import aws_cdk as cdk
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations, aws_events as events
+from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, ServerlessChecks
+
+from sagemaker_cdk import (
+    Algorithm,
+    ArtifactBucket,
+    AsyncEndpoint,
+    AutoScaling,
+    BacklogScaling,
+    BatchTransformPipeline,
+    Channel,
+    ContainerImage,
+    ContinuousRange,
+    DataCapture,
+    Deployment,
+    IntegerRange,
+    InvocationApi,
+    MetricGate,
+    Model,
+    ModelData,
+    ModelNetwork,
+    NeoCompilation,
+    Objective,
+    RealtimeEndpoint,
+    RolloutPipeline,
+    ServerlessEndpoint,
+    TrainingData,
+    TrainingJob,
+    TuningJob,
+    Variant,
+    subscribe_email,
+)
+
+HERE = Path(__file__).resolve().parent
+
+
+def build(app: cdk.App, assets: Path = HERE / "models" / "xgboost") -> dict[str, cdk.Stack]:
+    """Declare the app's stacks; `assets` holds model.tar.gz and sample/{train,validation}.csv."""
+    artifact = ModelData.from_asset(assets / "model.tar.gz")
+    image = ContainerImage.built_in("xgboost", "1.7-1")
+
+    # Serving: a real-time endpoint with two variants, an HTTPS API, batch transform, async and serverless.
+    serving = cdk.Stack(app, "ChurnServing")
+    bucket = ArtifactBucket(serving, "Artifacts", removal_policy=RemovalPolicy.DESTROY)
+    network = ModelNetwork(serving, "Network")
+    champion = Model(serving, "Champion", image=image, model_data=artifact, network=network)
+    challenger = Model(serving, "Challenger", image=image, model_data=artifact, network=network)
+    endpoint = RealtimeEndpoint(
+        serving,
+        "Endpoint",
+        variants=[
+            Variant(model=champion, name="champion", weight=9,
+                    autoscaling=AutoScaling(max_capacity=4, max_rps_per_instance=40)),
+            Variant(model=challenger, name="challenger", weight=1),
+        ],
+        deployment=Deployment(mode="canary"),
+        data_capture=DataCapture(bucket=bucket, sampling_percentage=10),
+    )
+    subscribe_email(endpoint.alarm_topic, "ml-oncall@example.com")
+    InvocationApi(serving, "Api", endpoint=endpoint)
+    BatchTransformPipeline(serving, "Batch", model=champion, bucket=bucket)
+
+    async_model = Model(serving, "AsyncModel", image=image, model_data=artifact, network=network)
+    async_endpoint = AsyncEndpoint(
+        serving,
+        "AsyncEndpoint",
+        bucket=bucket,
+        variants=[Variant(model=async_model, name="async")],
+        scaling=BacklogScaling(max_capacity=2),
+    )
+    InvocationApi(
+        serving,
+        "AsyncApi",
+        endpoint=async_endpoint,
+        async_input_bucket=bucket.bucket,
+        async_input_prefix=async_endpoint.input_prefix,
+        sync_route=False,
+    )
+    serverless_model = Model(
+        serving, "ServerlessModel", image=image, model_data=artifact, place_in_vpc=False, network_isolation=False
+    )
+    Validations.of(serverless_model).acknowledge(
+        Acknowledgment(
+            id="Annotation::sagemaker-cdk:model-outside-vpc",
+            reason="Serverless Inference supports neither VPC placement nor network isolation.",
+        )
+    )
+    serverless = ServerlessEndpoint(serving, "ServerlessEndpoint", model=serverless_model)
+    InvocationApi(serving, "ServerlessApi", endpoint=serverless)
+
+    # Training: data upload, a training job, tuning, and a rollout into the serving endpoint; Neo compilation.
+    training = cdk.Stack(app, "ChurnTraining")
+    training_bucket = ArtifactBucket(training, "Artifacts", removal_policy=RemovalPolicy.DESTROY)
+    for channel in ("train", "validation"):
+        TrainingData(training, f"{channel.title()}Data", bucket=training_bucket, prefix=f"{channel}/",
+                     files=[assets / "sample" / f"{channel}.csv"])
+    job = TrainingJob(
+        training,
+        "Training",
+        bucket=training_bucket,
+        algorithm=Algorithm.built_in("xgboost", "1.7-1"),
+        hyperparameters={"objective": "binary:logistic", "eval_metric": "auc", "num_round": 100},
+        channels=[Channel("train", content_type="text/csv"), Channel("validation", content_type="text/csv")],
+        instance_type="ml.m5.xlarge",
+        max_runtime=Duration.hours(1),
+        network=network,
+    )
+    tuning = TuningJob(
+        training,
+        "Tuning",
+        training=job,
+        objective=Objective("validation:auc", "Maximize"),
+        ranges=[ContinuousRange("eta", 0.05, 0.5, "Logarithmic"), IntegerRange("max_depth", 3, 8)],
+        max_jobs=4,
+        max_parallel_jobs=2,
+    )
+    RolloutPipeline(
+        training,
+        "Rollout",
+        job=tuning,
+        endpoint=endpoint,
+        variants=["challenger"],
+        metric_gate=MetricGate(0.75),
+        schedule=events.Schedule.cron(week_day="MON", hour="3", minute="0"),
+        on_new_data=False,
+    )
+    NeoCompilation(
+        training,
+        "Neo",
+        bucket=training_bucket,
+        framework="xgboost",
+        framework_version="1.7",
+        input_shape={"data": [1, 5]},
+        target_device="ml_c5",
+    )
+    return {"serving": serving, "training": training}
+
+
+if __name__ == "__main__":
+    app = cdk.App()
+    build(app)
+    Validations.of(app).add_plugins(
+        AwsSolutionsChecks(app), ServerlessChecks(app), HIPAASecurityChecks(app), NIST80053R5Checks(app)
+    )
+    app.synth()

@@ -1,0 +1,158 @@
+"""Golden values: names and alarm settings users depend on across releases, written as literals.
+
+A change to any of these is a deliberate, visible break: update the literal AND record it in CHANGELOG.md. Batch
+and Neo job names are idempotency keys (the same object must map to the same job after a deploy), endpoint names
+are what clients call, and alarm periods are what on-call people tuned their paging to.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _resources(template: dict[str, Any], type_: str) -> dict[str, dict[str, Any]]:
+    """Logical id -> properties. Logical ids are CloudFormation's identity: a change replaces the resource."""
+    return {logical_id: r["Properties"] for logical_id, r in template["Resources"].items() if r["Type"] == type_}
+
+
+def _env(template: dict[str, Any], logical_prefix: str) -> dict[str, Any]:
+    for logical_id, r in template["Resources"].items():
+        if r["Type"] == "AWS::Lambda::Function" and logical_id.startswith(logical_prefix):
+            return r["Properties"]["Environment"]["Variables"]
+    raise AssertionError(f"no function {logical_prefix}*")
+
+
+def test_endpoint_names(reference_templates: dict[str, Any]) -> None:
+    names = {
+        key: sorted(p.get("EndpointName") for p in _resources(t, "AWS::SageMaker::Endpoint").values())
+        for key, t in reference_templates.items()
+    }
+    assert names["inference"] == ["SageMakerCdkInference-Endpoint"]
+    assert names["elastic"] == ["SageMakerCdkElastic-AsyncEndpoint", "SageMakerCdkElastic-ServerlessEndpoint"]
+
+
+def test_endpoint_configs_are_never_named(reference_templates: dict[str, Any]) -> None:
+    for template in reference_templates.values():
+        for path, props in _resources(template, "AWS::SageMaker::EndpointConfig").items():
+            assert "EndpointConfigName" not in props, path
+
+
+def test_batch_and_neo_job_name_prefixes(reference_templates: dict[str, Any]) -> None:
+    assert _env(reference_templates["inference"], "BatchTransformFunction")["JOB_NAME_PREFIX"] == "batchtransform-76612723"
+    assert _env(reference_templates["neo"], "CompilationFunction")["JOB_NAME_PREFIX"] == "compilation-aa5cdf48"
+
+
+@pytest.fixture(scope="module")
+def batch_handler() -> Any:
+    sys.path.insert(0, str(ROOT / "lambda" / "batch_transform_trigger"))
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    import batch_transform_trigger
+
+    return batch_transform_trigger
+
+
+# (prefix, bucket, key, version id) -> the transform job name; sha256 over bucket NUL key NUL version.
+GOLDEN_BATCH_NAMES = [
+    (("batchtransform-76612723", "my-bucket", "batch/input/2026-11-30/scores.csv", None), "batchtransform-76612723-scores-4fcfba6e513c019e960b"),
+    (("batchtransform-76612723", "my-bucket", "batch/input/2026-11-30/scores.csv", "3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY"), "batchtransform-76612723-scores-0b97a9b28becac6c33bb"),
+    (("batchtransform-76612723", "my-bucket", "batch/input/Ünïcode file+name.csv", None), "batchtransform-76612723-n-code-file-name-64eaac987d3819d3a556"),
+    (("batchtransform-76612723", "my-bucket", "batch/input/" + "a" * 200 + ".csv", None), "batchtransform-76612723-aaaaaaaaaaaaaaaaaa-224824f95e69e6602c69"),
+]
+
+
+@pytest.mark.parametrize("args, expected", GOLDEN_BATCH_NAMES)
+def test_batch_job_names(batch_handler: Any, args: tuple, expected: str) -> None:
+    assert batch_handler.job_name(*args) == expected
+
+
+# logical id -> (MetricName or "expression", Threshold, EvaluationPeriods, DatapointsToAlarm, Period or None)
+_VARIANT_ALARMS = {
+    "Errors5xx": ("Invocation5XXErrors", 1, 3, 3, 60),
+    "LatencyP99": ("ModelLatency", 1000000, 5, 5, 60),
+    "Rate4xx": ("expression", 5, 5, 5, None),
+    "CPU": ("CPUUtilization", 160, 5, 5, 60),
+    "Memory": ("MemoryUtilization", 85, 5, 5, 60),
+    "Disk": ("DiskUtilization", 80, 5, 5, 60),
+}
+GOLDEN_ENDPOINT_ALARMS = {
+    "inference": {
+        "EndpointMonitoringchampionErrors5xx7A2FFCEE": _VARIANT_ALARMS["Errors5xx"],
+        "EndpointMonitoringchampionLatencyP993FD74BFD": _VARIANT_ALARMS["LatencyP99"],
+        "EndpointMonitoringchampionRate4xx5E2AC50D": _VARIANT_ALARMS["Rate4xx"],
+        "EndpointMonitoringchampionCPUEEBFF0A2": _VARIANT_ALARMS["CPU"],
+        "EndpointMonitoringchampionMemoryA75927B0": _VARIANT_ALARMS["Memory"],
+        "EndpointMonitoringchampionDiskE1CB6C02": _VARIANT_ALARMS["Disk"],
+        "EndpointMonitoringchallengerErrors5xxA27C5800": _VARIANT_ALARMS["Errors5xx"],
+        "EndpointMonitoringchallengerLatencyP999F182AEC": _VARIANT_ALARMS["LatencyP99"],
+        "EndpointMonitoringchallengerRate4xxD26A8BF0": _VARIANT_ALARMS["Rate4xx"],
+        "EndpointMonitoringchallengerCPU7744767B": _VARIANT_ALARMS["CPU"],
+        "EndpointMonitoringchallengerMemory0D527434": _VARIANT_ALARMS["Memory"],
+        "EndpointMonitoringchallengerDiskEF2E0F24": _VARIANT_ALARMS["Disk"],
+    },
+    "elastic": {
+        "AsyncEndpointMonitoringasyncErrors5xx177C2DD7": _VARIANT_ALARMS["Errors5xx"],
+        "AsyncEndpointMonitoringasyncLatencyP99BD1072F5": _VARIANT_ALARMS["LatencyP99"],
+        "AsyncEndpointMonitoringasyncRate4xx285DAE41": _VARIANT_ALARMS["Rate4xx"],
+        "AsyncEndpointMonitoringasyncCPUE875A0C3": _VARIANT_ALARMS["CPU"],
+        "AsyncEndpointMonitoringasyncMemory3AABC758": _VARIANT_ALARMS["Memory"],
+        "AsyncEndpointMonitoringasyncDisk435F29FE": _VARIANT_ALARMS["Disk"],
+        "AsyncEndpointMonitoringBacklog56C538FF": ("ApproximateBacklogSize", 100, 5, 5, 60),
+        "AsyncEndpointMonitoringOldestRequestAge1C48FA93": ("ApproximateAgeOfOldestRequest", 1800, 5, 5, 60),
+        "ServerlessEndpointMonitoringserverlessErrors5xx6D9D8472": _VARIANT_ALARMS["Errors5xx"],
+        "ServerlessEndpointMonitoringserverlessLatencyP99F580FC8E": _VARIANT_ALARMS["LatencyP99"],
+        "ServerlessEndpointMonitoringserverlessRate4xx7CAA070A": _VARIANT_ALARMS["Rate4xx"],
+        "ServerlessEndpointMonitoringserverlessModelSetupTime0FB52C69": ("ModelSetupTime", 10000000, 1, 1, 60),
+    },
+}
+
+
+@pytest.mark.parametrize("stack", sorted(GOLDEN_ENDPOINT_ALARMS))
+def test_endpoint_alarm_settings(reference_templates: dict[str, Any], stack: str) -> None:
+    alarms = {
+        path: (
+            p.get("MetricName", "expression" if "Metrics" in p else None),
+            p["Threshold"],
+            p["EvaluationPeriods"],
+            p.get("DatapointsToAlarm"),
+            p.get("Period"),
+        )
+        for path, p in _resources(reference_templates[stack], "AWS::CloudWatch::Alarm").items()
+        if "Monitoring" in path
+    }
+    assert alarms == GOLDEN_ENDPOINT_ALARMS[stack]
+
+
+def test_every_alarm_has_an_action(reference_templates: dict[str, Any]) -> None:
+    for template in reference_templates.values():
+        for path, p in _resources(template, "AWS::CloudWatch::Alarm").items():
+            assert p.get("AlarmActions"), path
+
+
+def test_every_pass_role_is_conditioned_on_the_service(reference_templates: dict[str, Any]) -> None:
+    # Catches CDK's plain grant_pass_role (no iam:PassedToService) anywhere, tuning included.
+    seen = 0
+    for template in reference_templates.values():
+        for path, p in _resources(template, "AWS::IAM::Policy").items():
+            for statement in p["PolicyDocument"]["Statement"]:
+                actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+                if "iam:PassRole" in actions:
+                    seen += 1
+                    assert statement.get("Condition", {}).get("StringEquals", {}).get("iam:PassedToService"), path
+    assert seen >= 5
+
+
+def test_tuning_workflow_passes_only_the_training_role_to_sagemaker(reference_templates: dict[str, Any]) -> None:
+    policies = _resources(reference_templates["training"], "AWS::IAM::Policy")
+    tuning = [p for logical_id, p in policies.items() if logical_id.startswith("TuningWorkflowRole")]
+    assert tuning, sorted(policies)
+    statements = [s for p in tuning for s in p["PolicyDocument"]["Statement"] if s["Action"] == "iam:PassRole"]
+    assert len(statements) == 1
+    assert statements[0]["Condition"] == {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}
+    assert "Fn::GetAtt" in statements[0]["Resource"]
