@@ -294,7 +294,7 @@ class NotebookInstance(Construct):
             ),
             lifecycle_config_name=self.lifecycle_config.attr_notebook_instance_lifecycle_config_name,
             default_code_repository=repo_ref(default_code_repository),
-            additional_code_repositories=[repo_ref(r) for r in additional] or None,
+            additional_code_repositories=[r for r in map(repo_ref, additional) if r is not None] or None,
         )
         # The role's policy must exist before the instance starts (the on-start script and the repositories use it).
         if self._owns_role:

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Literal, Sequence
 from aws_cdk import (
     Aws,
     CfnOutput,
+    CfnResource,
     Duration,
     Names,
     RemovalPolicy,
@@ -162,18 +163,19 @@ class StudioDomain(Construct):
                 f"teardown_timeout ({minutes:g} minutes) must be between 25 and {int(MAX_TIMEOUT.to_minutes())} "
                 "minutes: deleting an app takes up to 20 minutes, and the Provider framework waits at most 2 hours",
             )
-        self.network: ModelNetwork | None = network
+        resolved_network = network
         if network is None and not errors.messages:
-            self.network = ModelNetwork.default(self)
-        if self.network is not None:
+            resolved_network = ModelNetwork.default(self)
+        if resolved_network is not None:
             # ModelNetwork itself rejects subnets in a single AZ; the domain needs two subnets on top.
             errors.check(
-                len(self.network.subnet_ids) >= 2,
-                f"network has {len(self.network.subnet_ids)} subnet(s): a VpcOnly domain needs subnets in at least "
-                "two Availability Zones; pass ModelNetwork(vpc=..., subnets=...) selecting two AZs",
+                len(resolved_network.subnet_ids) >= 2,
+                f"network has {len(resolved_network.subnet_ids)} subnet(s): a VpcOnly domain needs subnets in at "
+                "least two Availability Zones; pass ModelNetwork(vpc=..., subnets=...) selecting two AZs",
             )
         errors.raise_if_any()
-        assert self.network is not None
+        assert resolved_network is not None
+        self.network: ModelNetwork = resolved_network
 
         self.bucket = bucket
         self.bucket_prefixes = list(bucket_prefixes)
@@ -343,8 +345,8 @@ class StudioDomain(Construct):
         if isinstance(role, iam.Role):
             self._acknowledge_persona(role, persona)
 
-    def user_settings(self, role: iam.IRole | None) -> sagemaker.CfnDomain.UserSettingsProperty:
-        """The domain's user settings with `role` (None: the domain default applies)."""
+    def user_settings(self, role: iam.IRole) -> sagemaker.CfnDomain.UserSettingsProperty:
+        """The domain's user settings with `role` as the execution role."""
         idle = sagemaker.CfnDomain.AppLifecycleManagementProperty(
             idle_settings=sagemaker.CfnDomain.IdleSettingsProperty(
                 lifecycle_management="ENABLED",
@@ -354,7 +356,7 @@ class StudioDomain(Construct):
             )
         )
         return sagemaker.CfnDomain.UserSettingsProperty(
-            execution_role=role.role_arn if role is not None else None,
+            execution_role=role.role_arn,
             security_groups=[self.security_group.security_group_id],
             studio_web_portal="ENABLED",
             default_landing_uri="studio::",
@@ -442,7 +444,7 @@ class StudioDomain(Construct):
             return None
         return sagemaker.CfnDomain.ResourceSpecProperty(lifecycle_config_arn=defaults[0].arn)
 
-    def _register(self, resource: sagemaker.CfnResource, space_name: str | None = None) -> None:
+    def _register(self, resource: CfnResource, space_name: str | None = None) -> None:
         if self.teardown is not None:
             self.teardown.protect(resource, space_name)
 
