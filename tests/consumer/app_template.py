@@ -163,8 +163,7 @@ def build(app: cdk.App, assets: Path = HERE / "models" / "xgboost") -> dict[str,
     NotebookInstance(workspaces, "Notebook", bucket=workspace_bucket, default_code_repository=repository)
     on_start = StudioLifecycleConfig(workspaces, "OnStart", app_type="JupyterLab",
                                      script="#!/bin/bash\nset -eu\npip install --quiet xgboost\n", default=True)
-    studio = StudioDomain(workspaces, "Studio", bucket=workspace_bucket, lifecycle_configs=[on_start],
-                          home_efs_retention=RemovalPolicy.DESTROY)
+    studio = StudioDomain(workspaces, "Studio", bucket=workspace_bucket, lifecycle_configs=[on_start])
     analyst = studio.add_user_profile("Analyst", user_profile_name="analyst", persona="data-scientist")
     studio.add_shared_space("Team", space_name="team", owner=analyst)
     return {"serving": serving, "training": training, "workspaces": workspaces}
