@@ -53,6 +53,8 @@ def test_wheel_holds_handlers_registry_data_and_py_typed(consumer_result: dict[s
     names = set(zipfile.ZipFile(consumer_result["wheel"]).namelist())
     assert "sagemaker_cdk/py.typed" in names
     assert "sagemaker_cdk/core/data/image_registry.json" in names
+    for script in ("notebook_on_start", "notebook_autostop"):  # the notebook lifecycle scripts read at synth
+        assert f"sagemaker_cdk/workspaces/scripts/{script}.sh" in names
     for handler in HANDLERS:
         assert f"sagemaker_cdk/_lambda/{handler}/{handler}.py" in names
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
