@@ -119,6 +119,7 @@ def test_handler_assets_are_in_cdk_out(consumer_result: dict[str, Any]) -> None:
 def test_consumer_templates_are_cfn_lint_clean(consumer_result: dict[str, Any]) -> None:
     _passed(consumer_result, "synth")
     templates = sorted(Path(consumer_result["out"]).glob("*.template.json"))
-    assert [t.name for t in templates] == ["ChurnServing.template.json", "ChurnTraining.template.json"]
+    assert [t.name for t in templates] == [
+        "ChurnServing.template.json", "ChurnTraining.template.json", "ChurnWorkspaces.template.json"]
     problems = [p for t in templates for p in support.lint(json.loads(t.read_text()), t.name)]
     assert problems == []
