@@ -105,6 +105,7 @@ readme: setup
 
 regenerate: setup
 	@$(PY) scripts/generate_image_registry.py
+	@$(PY) scripts/generate_labeling_registry.py
 
 clean:
 	rm -rf cdk.out .pytest_cache .hypothesis bench/out .mutation dist build

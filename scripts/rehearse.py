@@ -541,6 +541,27 @@ MOTO_SKIPPED_ATTRIBUTES: dict[str, dict[str, Callable[[str, dict[str, Any]], Any
 }
 
 
+def _arn(service: str, resource: str) -> dict[str, Any]:
+    return {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, f":{service}:", {"Ref": "AWS::Region"}, ":",
+                              {"Ref": "AWS::AccountId"}, f":{resource}"]]}
+
+
+# Types moto's CloudFormation does not create, with the value a Ref (attr None) or Fn::GetAtt would have had: the
+# Ground Truth work team (AWS::SageMaker::Workteam) and its Cognito user pool, and the data attributes of
+# aws-cdk-lib's AwsCustomResource (Custom::AWS), whose Lambda moto cannot run.
+MOTO_PLACEHOLDERS: dict[str, Callable[[str, dict[str, Any], str | None], Any]] = {
+    "AWS::Cognito::UserPool": lambda lid, res, attr: (
+        _arn("cognito-idp", "userpool/us-east-1_rehearsal") if attr == "Arn" else "us-east-1_rehearsal"),
+    "AWS::Cognito::UserPoolClient": lambda lid, res, attr: "rehearsalclient",
+    "AWS::Cognito::UserPoolDomain": lambda lid, res, attr: (res.get("Properties") or {}).get("Domain", lid),
+    "AWS::Cognito::UserPoolGroup": lambda lid, res, attr: (res.get("Properties") or {}).get("GroupName", lid),
+    "AWS::SageMaker::Workteam": lambda lid, res, attr: _arn(
+        "sagemaker", f"workteam/private-crowd/{(res.get('Properties') or {}).get('WorkteamName', lid)}")
+        if attr == "WorkteamArn" else (res.get("Properties") or {}).get("WorkteamName", lid),
+    "Custom::AWS": lambda lid, res, attr: f"rehearsal-{(attr or lid).replace('.', '-').lower()}",
+}
+
+
 def _skipped_name(logical_id: str, res: dict[str, Any]) -> Any:
     _service, _prefix, name_prop = MOTO_SKIPPED_ARN_TYPES[res["Type"]]
     return (res.get("Properties") or {}).get(name_prop, logical_id)
@@ -571,12 +592,20 @@ def _replace_skipped_arns(template: dict[str, Any]) -> dict[str, dict[str, int]]
                     c = counts.setdefault(target, {"Arn": 0, "Ref": 0})
                     c.setdefault("attributes", []).append(attr)
                     return MOTO_SKIPPED_ATTRIBUTES[res["Type"]][attr](target, res.get("Properties") or {})
+                if res and res.get("Type") in MOTO_PLACEHOLDERS:
+                    c = counts.setdefault(target, {"Arn": 0, "Ref": 0})
+                    c["Arn"] += 1
+                    return MOTO_PLACEHOLDERS[res["Type"]](target, res, attr)
             if len(node) == 1 and isinstance(node.get("Ref"), str):
                 res = resources.get(node["Ref"])
                 if res and res.get("Type") in MOTO_SKIPPED_ARN_TYPES:
                     c = counts.setdefault(node["Ref"], {"Arn": 0, "Ref": 0})
                     c["Ref"] += 1
                     return _skipped_name(node["Ref"], res)
+                if res and res.get("Type") in MOTO_PLACEHOLDERS and not res["Type"].startswith("Custom::"):
+                    c = counts.setdefault(node["Ref"], {"Arn": 0, "Ref": 0})
+                    c["Ref"] += 1
+                    return MOTO_PLACEHOLDERS[res["Type"]](node["Ref"], res, None)
             return {k: visit(v) for k, v in node.items()}
         if isinstance(node, list):
             return [visit(v) for v in node]
@@ -840,7 +869,7 @@ def adapt_templates_for_moto(out_dir: Path) -> list[dict[str, Any]]:
                        "the policy stays attached and deleting its role fails"})
         for target, n in _replace_skipped_arns(template).items():
             touched = True
-            what = [f"{n['Arn']} Fn::GetAtt {target}.Arn"] if n["Arn"] else []
+            what = [f"{n['Arn']} Fn::GetAtt {target}"] if n["Arn"] else []
             what += [f"{n['Ref']} Ref"] if n["Ref"] else []
             what += [f"Fn::GetAtt {target}.{attr}" for attr in sorted(set(n.get("attributes", [])))]
             changes.append({
@@ -1286,6 +1315,45 @@ def _studio_teardown_check(ctx: SmokeContext, result: Any) -> list[str]:
     return [] if result == {"IsComplete": True} else [f"expected {{'IsComplete': True}}, got {result!r}"]
 
 
+# -- labeling_manifest: data objects (odd keys) land under the labeling job's input prefix; expect their manifest.
+
+
+def _labeling_prepare(ctx: SmokeContext) -> None:
+    bucket, prefix = ctx.environment["BUCKET"], ctx.environment["INPUT_PREFIX"]
+    run = uuid.uuid4().hex[:8]
+    keys = [f"{prefix}rehearsal-{run}/{name}" for name in ("tabby cat.png", "a+b.png", "été 😀.png")]
+    # With automated labeling the function refuses fewer objects than Ground Truth's minimum: reach it.
+    minimum = int(ctx.environment.get("MIN_OBJECTS", "0") or 0)
+    keys += [f"{prefix}rehearsal-{run}/bulk/{i:05d}.png" for i in range(max(0, minimum - len(keys)))]
+    s3 = ctx.client("s3")
+    for key in keys:
+        s3.put_object(Bucket=bucket, Key=key, Body=b"\x89PNG rehearsal")
+    ctx.scratch.update(bucket=bucket, keys=keys, job=f"rehearsal-{run}")
+
+
+def _labeling_event(ctx: SmokeContext) -> dict[str, Any]:
+    return {"job_name": ctx.scratch["job"]}
+
+
+def _labeling_check(ctx: SmokeContext, result: Any) -> list[str]:
+    if not isinstance(result, dict) or result.get("objects") != len(ctx.scratch["keys"]):
+        return [f"expected a manifest of {len(ctx.scratch['keys'])} objects, got {result!r}"]
+    key = result["manifest_uri"].split("/", 3)[3]
+    ctx.scratch["manifest"] = key
+    body = ctx.client("s3").get_object(Bucket=ctx.scratch["bucket"], Key=key)["Body"].read().decode("utf-8")
+    refs = [json.loads(line)["source-ref"] for line in body.splitlines()]
+    expected = [f"s3://{ctx.scratch['bucket']}/{k}" for k in sorted(ctx.scratch["keys"])]
+    ctx.scratch["note"] = f"manifest {key} with {len(refs)} source-refs"
+    return [] if refs == expected else [f"manifest lines {refs} differ from {expected}"]
+
+
+def _labeling_cleanup(ctx: SmokeContext) -> None:
+    s3 = ctx.client("s3")
+    keys = [*ctx.scratch.get("keys", []), *([ctx.scratch["manifest"]] if ctx.scratch.get("manifest") else [])]
+    for i in range(0, len(keys), 1000):
+        s3.delete_objects(Bucket=ctx.scratch["bucket"], Delete={"Objects": [{"Key": k} for k in keys[i:i + 1000]]})
+
+
 # The smoke table, keyed by handler module name (the part of Handler before the last dot).
 # Add an entry here, or pass --smoke-events FILE with {"<module>": {"event": {...}, "expect_status": 200}}.
 SMOKE_CASES: dict[str, SmokeCase] = {
@@ -1315,6 +1383,15 @@ SMOKE_CASES: dict[str, SmokeCase] = {
         description="on-demand start for an artifact key under the input prefix; expects a new compilation job",
         event=_neo_event,
         check=_neo_check,
+    ),
+    "labeling_manifest": SmokeCase(
+        description="images with a space, '+' and unicode in their keys under the labeling input prefix (as many "
+                    "as automated labeling's minimum); expects their {\"source-ref\"} manifest (Ground Truth itself "
+                    "is not emulated)",
+        event=_labeling_event,
+        prepare=_labeling_prepare,
+        check=_labeling_check,
+        cleanup=_labeling_cleanup,
     ),
 }
 

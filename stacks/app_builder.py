@@ -7,6 +7,7 @@ import aws_cdk as cdk
 from .config import AppConfig
 from .elastic_stack import ElasticInferenceStack
 from .inference_stack import InferenceStack
+from .labeling_stack import LabelingStack
 from .neo_stack import NeoStack
 from .training_stack import TrainingStack
 from .workspaces_stack import WorkspacesStack
@@ -47,6 +48,14 @@ def build_app(app: cdk.App, config: AppConfig | None = None) -> dict[str, cdk.St
         f"{config.stack_prefix}Workspaces",
         config=config,
         description="sagemaker-cdk reference app: a notebook instance with auto-stop and a VpcOnly Studio domain",
+    )
+    stacks["labeling"] = LabelingStack(
+        app,
+        f"{config.stack_prefix}Labeling",
+        config=config,
+        inference=inference,
+        description="sagemaker-cdk reference app: Ground Truth workteam, labeling job with automated labeling, "
+        "labeled data -> training",
     )
     cdk.Tags.of(app).add("project", "sagemaker-cdk")
     return stacks

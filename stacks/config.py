@@ -49,6 +49,14 @@ class AppConfig:
     """Memory of the serverless endpoint (1024-6144, steps of 1024)."""
     serverless_max_concurrency: int = 5
     """Concurrent invocations the serverless endpoint may run (1-200)."""
+    lambda_reserved_concurrency: int = 0
+    """Reserved concurrency of each of the app's Lambda functions (the invocation APIs, batch, Neo); 0 = none. Off by
+    default: a reservation fails the deploy on accounts whose Lambda concurrency quota is 10 or 50."""
+
+    @property
+    def reserved_concurrency(self) -> int | None:
+        """`lambda_reserved_concurrency` as the constructs take it (None = no reservation)."""
+        return self.lambda_reserved_concurrency or None
 
     @classmethod
     def from_context(cls, node: Node) -> "AppConfig":

@@ -58,6 +58,7 @@ class ElasticInferenceStack(Stack):
             async_input_bucket=bucket.bucket,
             async_input_prefix=self.async_endpoint.input_prefix,
             sync_route=False,  # an async endpoint answers InvokeEndpointAsync only
+            reserved_concurrency=config.reserved_concurrency,
         )
 
         # Serverless: pay per request, cold starts after idle gaps. Serverless Inference supports neither VPC
@@ -76,7 +77,9 @@ class ElasticInferenceStack(Stack):
             self, "ServerlessEndpoint", model=serverless_model, memory_size_mb=config.serverless_memory_mb,
             max_concurrency=config.serverless_max_concurrency,
         )
-        self.serverless_api = InvocationApi(self, "ServerlessApi", endpoint=self.serverless_endpoint)
+        self.serverless_api = InvocationApi(
+            self, "ServerlessApi", endpoint=self.serverless_endpoint, reserved_concurrency=config.reserved_concurrency
+        )
 
         CfnOutput(self, "AsyncEndpointName", value=self.async_endpoint.endpoint_name)
         CfnOutput(self, "AsyncInvocationsUrl", value=self.async_api.url + "async-invocations")

@@ -56,10 +56,13 @@ class InferenceStack(Stack):
         if config.alarm_email:
             subscribe_email(self.endpoint.alarm_topic, config.alarm_email)
         # HTTPS in front of the endpoint: IAM (SigV4) auth, throttling, JSON access logs, X-Ray.
-        self.api = InvocationApi(self, "Api", endpoint=self.endpoint)
+        self.api = InvocationApi(self, "Api", endpoint=self.endpoint, reserved_concurrency=config.reserved_concurrency)
 
         # Offline: files uploaded under batch/input/ are scored by a transform job with the champion model.
-        self.batch = BatchTransformPipeline(self, "BatchTransform", model=self.champion, bucket=self.bucket)
+        self.batch = BatchTransformPipeline(
+            self, "BatchTransform", model=self.champion, bucket=self.bucket,
+            reserved_concurrency=config.reserved_concurrency,
+        )
         if config.alarm_email:
             subscribe_email(self.batch.topic, config.alarm_email)
 

@@ -128,9 +128,9 @@ ALLOWED: tuple[Allowed, ...] = (
         "Unknown condition sagemaker:OutputKmsKeyArn for action sagemaker:Create*Job",
         reason="sagemaker:OutputKmsKeyArn replaces the deprecated sagemaker:OutputKmsKey on SageMaker's job-creating "
         "actions; parliament 1.6.4's data predates it.",
-        source="Service Authorization Reference, 'Actions, resources, and condition keys for Amazon SageMaker AI' "
-        "(docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsagemaker.html), per issue 11 "
-        "item 3; service-reference JSON checked by a public project on 2026-09-27",
+        source="Amazon SageMaker AI Developer Guide, 'Scoping down access to the customer managed KMS key' "
+        "(sagemaker:OutputKmsKeyArn with ArnEquals in the caller's policy), read 2026-11-30; Service Authorization "
+        "Reference, list_amazonsagemaker.html; service-reference JSON checked by a public project on 2026-09-27",
     ),
     Allowed(
         "UNKNOWN_CONDITION_FOR_ACTION",
@@ -139,14 +139,6 @@ ALLOWED: tuple[Allowed, ...] = (
         "parliament 1.6.4's data predates it.",
         source="Service Authorization Reference, list_amazonsagemaker.html; service-reference JSON checked by a "
         "public project on 2026-09-27",
-    ),
-    # --- EXPECTED findings on this branch, fixed by issue 11 items 3/4 (h-deploy). Delete this block at merge. ---
-    Allowed(
-        "UNKNOWN_CONDITION_FOR_ACTION",
-        "Unknown condition kms:GrantIsForAWSResource for action kms:DescribeKey",
-        reason="fixed by issue 11 items 3/4 (h-deploy): DescribeKey gets its own statement without the grant key.",
-        source="issue 11 item 4; Service Authorization Reference, list_awskeymanagementservice.html "
-        "(kms:GrantIsForAWSResource applies to CreateGrant, ListGrants and RevokeGrant only), 2026-11-30",
     ),
 )
 

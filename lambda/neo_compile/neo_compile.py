@@ -33,7 +33,7 @@ Environment:
     OUTPUT_PREFIX          required: compiled models go to s3://<BUCKET>/<OUTPUT_PREFIX><job name>/
     ROLE_ARN               required: the SageMaker execution role of the compilation jobs
     FRAMEWORK              required: CreateCompilationJob's Framework, e.g. "XGBOOST" (checked against botocore)
-    FRAMEWORK_VERSION      optional, e.g. "1.7"
+    FRAMEWORK_VERSION      optional, e.g. "1.8"; only for MXNET, PYTORCH, TENSORFLOW and TFLITE (botocore)
     DATA_INPUT_CONFIG      optional JSON, e.g. '{"data": [1, 5]}'
     TARGET_DEVICE          one of TARGET_DEVICE / TARGET_PLATFORM: e.g. "ml_c5"
     TARGET_PLATFORM        JSON {"Os": "LINUX", "Arch": "ARM64", "Accelerator"?: "NVIDIA"}
@@ -75,6 +75,9 @@ MAX_S3_URI = 1024  # SageMaker's S3Uri limit; botocore does not check maximum le
 _PREFIX = re.compile(r"^[a-z0-9](-?[a-z0-9])*$")
 _DUPLICATE_MESSAGE = re.compile(r"already exist|must be unique", re.I)
 _S3_URI = re.compile(r"^s3://([^/]+)/(.+)$")
+# botocore's InputConfig.FrameworkVersion: "only supported for the MXNet, PyTorch, TensorFlow and TensorFlow Lite
+# frameworks". Any other framework with a version is a request SageMaker does not document.
+VERSIONED_FRAMEWORKS = ("MXNET", "PYTORCH", "TENSORFLOW", "TFLITE")
 
 
 class InvalidInput(Exception):
@@ -231,6 +234,12 @@ def load_settings(env: dict | None = None) -> Settings:
                                ("Accelerator", "TargetPlatformAccelerator")):
                 if key in platform and platform[key] not in _enum(shape):
                     errors.append(f"TARGET_PLATFORM.{key} ({platform[key]!r}) must be one of {', '.join(_enum(shape))}")
+    version = env.get("FRAMEWORK_VERSION") or None
+    if version and framework and framework not in VERSIONED_FRAMEWORKS:
+        errors.append(
+            f"FRAMEWORK_VERSION ({version!r}) is set for {framework}: CreateCompilationJob accepts FrameworkVersion "
+            f"only for {', '.join(VERSIONED_FRAMEWORKS)}; unset it"
+        )
     data_input = _json_text("DATA_INPUT_CONFIG", env.get("DATA_INPUT_CONFIG"), errors, '{"data": [1, 5]}')
     options = _json_text("COMPILER_OPTIONS", env.get("COMPILER_OPTIONS"), errors, '{"dtype": "float32"}')
     try:
@@ -258,7 +267,7 @@ def load_settings(env: dict | None = None) -> Settings:
         output_prefix=output_prefix,
         role_arn=role_arn,
         framework=framework,
-        framework_version=env.get("FRAMEWORK_VERSION") or None,
+        framework_version=version,
         data_input_config=data_input,
         target_device=device,
         target_platform=platform,

@@ -33,6 +33,8 @@ from sagemaker_cdk import (
     Deployment,
     IntegerRange,
     InvocationApi,
+    LabelingJob,
+    LabelingWorkteam,
     MetricGate,
     Model,
     ModelData,
@@ -45,6 +47,7 @@ from sagemaker_cdk import (
     ServerlessEndpoint,
     StudioDomain,
     StudioLifecycleConfig,
+    TaskType,
     TrainingData,
     TrainingJob,
     TuningJob,
@@ -153,6 +156,33 @@ def build(app: cdk.App, assets: Path = HERE / "models" / "xgboost") -> dict[str,
         framework_version="1.7",
         input_shape={"data": [1, 5]},
         target_device="ml_c5",
+    )
+
+    # Labeling: a private work team (the region's Cognito workforce) labels images; a team from another app, reused
+    # by its ARN, classifies text.
+    team = LabelingWorkteam(training, "Annotators")
+    LabelingJob(
+        training,
+        "ImageLabels",
+        bucket=training_bucket,
+        workteam=team,
+        task_type=TaskType.image_classification(),
+        labels=["churned", "retained"],
+        task_title="Churned or retained?",
+        task_description="Pick the label that fits the customer",
+    )
+    reviewers = LabelingWorkteam.from_workteam_arn(
+        training, "Reviewers", "arn:aws:sagemaker:us-east-1:111122223333:workteam/private-crowd/reviewers"
+    )
+    LabelingJob(
+        training,
+        "TextLabels",
+        bucket=training_bucket,
+        workteam=reviewers,
+        task_type=TaskType.text_classification(),
+        labels=["complaint", "praise"],
+        task_title="Complaint or praise?",
+        task_description="Classify the customer's message",
     )
 
     # Workspaces: a private notebook with a Git repository, and a VpcOnly Studio domain with a profile and a space.

@@ -33,7 +33,6 @@ ENV = {
     "OUTPUT_PREFIX": "neo/output/",
     "ROLE_ARN": ROLE_ARN,
     "FRAMEWORK": "XGBOOST",
-    "FRAMEWORK_VERSION": "1.7",
     "DATA_INPUT_CONFIG": '{"data": [1, 5]}',
     "TARGET_DEVICE": "ml_c5",
     "KMS_KEY_ID": KMS_KEY_ARN,
@@ -132,9 +131,8 @@ def test_eventbridge_event_starts_one_compilation_job(moto: Any) -> None:
     job = moto.describe_compilation_job(CompilationJobName=name)
     assert job["RoleArn"] == ROLE_ARN
     assert job["InputConfig"] == {
-        "S3Uri": f"s3://{BUCKET}/{KEY}", "Framework": "XGBOOST", "FrameworkVersion": "1.7",
-        "DataInputConfig": '{"data": [1, 5]}',
-    }
+        "S3Uri": f"s3://{BUCKET}/{KEY}", "Framework": "XGBOOST", "DataInputConfig": '{"data": [1, 5]}',
+    }  # no FrameworkVersion: botocore documents it for MXNet, PyTorch, TensorFlow and TensorFlow Lite only
     assert job["OutputConfig"]["TargetDevice"] == "ml_c5"
     assert job["OutputConfig"]["KmsKeyId"] == KMS_KEY_ARN
     assert job["StoppingCondition"] == {"MaxRuntimeInSeconds": 900}
@@ -254,11 +252,19 @@ def test_bad_events_fail_with_a_clear_error(env: dict, event: Any, match: str) -
         ({"TARGET_DEVICE": "", "TARGET_PLATFORM": '{"Os": "BEOS", "Arch": "ARM64"}'}, r"TARGET_PLATFORM.Os \('BEOS'\)"),
         ({"JOB_NAME_PREFIX": "Has_Upper"}, r"JOB_NAME_PREFIX"),
         ({"ROLE_ARN": ""}, r"ROLE_ARN is required"),
+        ({"FRAMEWORK_VERSION": "1.7"},
+         r"FRAMEWORK_VERSION \('1\.7'\) is set for XGBOOST: CreateCompilationJob accepts FrameworkVersion only for "
+         r"MXNET, PYTORCH, TENSORFLOW, TFLITE"),
     ],
 )
 def test_bad_configuration_fails_with_a_clear_error(env: dict, extra: dict, match: str) -> None:
     with pytest.raises(neo_compile.Misconfigured, match=match):
         neo_compile.load_settings({**ENV, **extra})
+
+
+def test_framework_version_is_sent_for_a_framework_that_takes_it(env: dict) -> None:
+    settings = neo_compile.load_settings({**ENV, "FRAMEWORK": "PYTORCH", "FRAMEWORK_VERSION": "1.13"})
+    assert settings.framework_version == "1.13"
 
 
 def test_url_encoded_eventbridge_keys_are_decoded(moto: Any) -> None:

@@ -193,3 +193,10 @@ def test_repository_app_rehearses(tmp_path):
     # The project's own handler runs against every deployed API function: sync route 200, async route 202.
     invokes = [s for s in report["smoke"] if s.get("module") == "invoke_endpoint"]
     assert all(s["result"] == "passed" and s["status_code"] in (200, 202) for s in invokes), invokes
+    # Ground Truth: moto creates the labeling workflow but not the work team, its Cognito pool or the custom resources
+    # that point the app client at the portal; the report says so, and the manifest function runs on the emulator's S3.
+    labeling = next(s for s in report["stacks"] if s["stack"] == "SageMakerCdkLabeling")
+    assert {"AWS::SageMaker::Workteam", "AWS::Cognito::UserPool", "Custom::AWS"} <= set(labeling["not_rehearsed_types"])
+    assert "AWS::StepFunctions::StateMachine" in labeling["created_types"]
+    manifests = [s for s in report["smoke"] if s.get("module") == "labeling_manifest"]
+    assert manifests and all(s["result"] == "passed" for s in manifests), manifests

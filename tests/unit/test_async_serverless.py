@@ -87,6 +87,13 @@ def test_async_scales_to_zero_on_backlog_and_from_zero_on_no_capacity(synthesize
     assert any(a.get("MetricName") == "HasBacklogWithoutCapacity" for a in alarms)
 
 
+def test_async_updates_keep_the_scaled_capacity_but_apply_weights(synthesized: dict[str, Any]) -> None:
+    endpoint = next(
+        e for k, e in _of_type(synthesized["template"], "AWS::SageMaker::Endpoint").items() if k.startswith("Async"))
+    assert endpoint["Properties"]["RetainAllVariantProperties"] is True  # an update does not reset the backlog scaling
+    assert endpoint["Properties"]["ExcludeRetainedVariantProperties"] == [{"VariantPropertyType": "DesiredWeight"}]
+
+
 def test_async_alarms_on_backlog_and_oldest_request(synthesized: dict[str, Any]) -> None:
     alarms = [a["Properties"] for a in _of_type(synthesized["template"], "AWS::CloudWatch::Alarm").values()]
     by_metric = {a.get("MetricName"): a for a in alarms}

@@ -100,7 +100,7 @@ def test_default_function(synthesized: dict[str, Any]) -> None:
     props = function_of(template)
     assert props["Runtime"] == "python3.14"
     assert props["TracingConfig"] == {"Mode": "Active"}
-    assert props["ReservedConcurrentExecutions"] == 5
+    assert "ReservedConcurrentExecutions" not in props  # off by default (issue 11 item 5)
     assert props["MemorySize"] == 256 and props["Timeout"] == 60
     env = props["Environment"]["Variables"]
     assert env == {
@@ -293,7 +293,7 @@ def test_function_role_is_least_privilege(synthesized: dict[str, Any]) -> None:
     assert create["Condition"] == {
         "ArnEquals": {
             "sagemaker:ModelArn": resolve(synthesized, "full", built.model.resource.ref),
-            "sagemaker:OutputKmsKey": resolve(synthesized, "full", built.bucket.encryption_key.key_arn),
+            "sagemaker:OutputKmsKeyArn": resolve(synthesized, "full", built.bucket.encryption_key.key_arn),
         },
         "ForAllValues:StringEquals": {"sagemaker:InstanceTypes": ["ml.c5.2xlarge"]},
     }

@@ -139,7 +139,8 @@ def test_every_pass_role_is_conditioned_on_the_service(reference_templates: dict
     # Catches CDK's plain grant_pass_role (no iam:PassedToService) anywhere, tuning included.
     seen = 0
     for template in reference_templates.values():
-        for path, p in _resources(template, "AWS::IAM::Policy").items():
+        policies = {**_resources(template, "AWS::IAM::Policy"), **_resources(template, "AWS::IAM::ManagedPolicy")}
+        for path, p in policies.items():
             for statement in p["PolicyDocument"]["Statement"]:
                 actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
                 if "iam:PassRole" in actions:
@@ -149,7 +150,7 @@ def test_every_pass_role_is_conditioned_on_the_service(reference_templates: dict
 
 
 def test_tuning_workflow_passes_only_the_training_role_to_sagemaker(reference_templates: dict[str, Any]) -> None:
-    policies = _resources(reference_templates["training"], "AWS::IAM::Policy")
+    policies = _resources(reference_templates["training"], "AWS::IAM::ManagedPolicy")  # library roles: managed
     tuning = [p for logical_id, p in policies.items() if logical_id.startswith("TuningWorkflowRole")]
     assert tuning, sorted(policies)
     statements = [s for p in tuning for s in p["PolicyDocument"]["Statement"] if s["Action"] == "iam:PassRole"]

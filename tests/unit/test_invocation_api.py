@@ -135,11 +135,11 @@ def test_default_function(synthesized: dict[str, Any]) -> None:
             "Architectures": ["arm64"],
             "MemorySize": 512,
             "Timeout": 29,
-            "ReservedConcurrentExecutions": 10,
             "TracingConfig": {"Mode": "Active"},
             "LoggingConfig": {"LogFormat": "JSON", "LogGroup": Match.any_value()},
         },
     )
+    template.has_resource_properties("AWS::Lambda::Function", {"ReservedConcurrentExecutions": Match.absent()})
     assert env_of(template) == {
         "ENDPOINT_NAME": "churn-endpoint",
         "ALLOWED_CONTENT_TYPES": "application/json,text/csv",

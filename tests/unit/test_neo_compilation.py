@@ -40,7 +40,7 @@ with mock.patch.dict(os.environ, FAKE_ENV):
     os.environ.pop("AWS_ENDPOINT_URL", None)
     import neo_compile  # noqa: E402
 
-BASE = dict(framework="xgboost", framework_version="1.7", input_shape={"data": [1, 5]}, target_device="ml_c5")
+BASE = dict(framework="xgboost", input_shape={"data": [1, 5]}, target_device="ml_c5")
 
 
 def _synth(**props: Any) -> dict[str, Any]:
@@ -91,12 +91,10 @@ def test_function_is_traced_logged_and_capped(synthesized: dict[str, Any]) -> No
             "Runtime": "python3.14",
             "Handler": "neo_compile.handler",
             "TracingConfig": {"Mode": "Active"},
-            "ReservedConcurrentExecutions": 2,
             "Environment": {
                 "Variables": assertions.Match.object_like(
                     {
                         "FRAMEWORK": "XGBOOST",
-                        "FRAMEWORK_VERSION": "1.7",
                         "DATA_INPUT_CONFIG": '{"data":[1,5]}',
                         "TARGET_DEVICE": "ml_c5",
                         "INPUT_PREFIX": "neo/input/",
@@ -107,6 +105,9 @@ def test_function_is_traced_logged_and_capped(synthesized: dict[str, Any]) -> No
             },
         },
     )
+    (function,) = resources(synthesized["template"], "AWS::Lambda::Function").values()
+    assert "FRAMEWORK_VERSION" not in function["Properties"]["Environment"]["Variables"]  # XGBoost takes none
+    assert "ReservedConcurrentExecutions" not in function["Properties"]  # off by default (issue 11 item 5)
     groups = resources(synthesized["template"], "AWS::Logs::LogGroup")
     assert len(groups) == 2
     for group in groups.values():
@@ -326,6 +327,9 @@ def test_endpoint_role_statements_name_one_endpoint(with_endpoint: dict[str, Any
     assert ":endpoint/churn-neo" in json.dumps(by_action["sagemaker:UpdateEndpoint"]["Resource"])
     assert ":endpoint-config/churn-neo-*" in json.dumps(by_action["sagemaker:CreateEndpointConfig"]["Resource"])
     assert by_action["kms:CreateGrant"]["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}
+    # DescribeKey has a statement of its own: kms:GrantIsForAWSResource does not apply to it (issue 11 item 4).
+    assert actions_of(by_action["kms:CreateGrant"]) == ["kms:CreateGrant"]
+    assert "Condition" not in by_action["kms:DescribeKey"]
 
 
 # -- variants ------------------------------------------------------------------------------------------------------

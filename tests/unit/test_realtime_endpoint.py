@@ -81,7 +81,9 @@ def test_endpoint_name_blue_green_and_rollback_alarms(full: Any) -> None:
     template, endpoint = full
     [props] = [r["Properties"] for r in _resources(template, "AWS::SageMaker::Endpoint").values()]
     assert props["EndpointName"] == "EndpointTest-Endpoint"
-    assert props["RetainAllVariantProperties"] is True
+    assert props["RetainAllVariantProperties"] is True  # autoscaled capacity survives an update...
+    # ...but declared weights still apply (RetainAllVariantProperties alone keeps the deployed weights).
+    assert props["ExcludeRetainedVariantProperties"] == [{"VariantPropertyType": "DesiredWeight"}]
     policy = props["DeploymentConfig"]["BlueGreenUpdatePolicy"]
     assert policy["TrafficRoutingConfiguration"] == {
         "Type": "CANARY",

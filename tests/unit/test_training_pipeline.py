@@ -27,6 +27,9 @@ STAR_ACTIONS = {
     "logs:CreateLogDelivery", "logs:DeleteLogDelivery", "logs:DescribeLogGroups", "logs:DescribeResourcePolicies",
     "logs:GetLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:UpdateLogDelivery",
     "xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords", "xray:PutTraceSegments",
+    # Scalable-target ARNs carry an id generated at registration; the endpoint's ScalingGuard pins these two to
+    # SageMaker variants by condition (application-autoscaling:service-namespace / scalable-dimension).
+    "application-autoscaling:DeregisterScalableTarget", "application-autoscaling:RegisterScalableTarget",
 }
 
 
@@ -146,6 +149,7 @@ def test_rollout_sends_valid_requests_and_mirrors_the_endpoint(pipeline: Any) ->
     assert policy["TrafficRoutingConfiguration"]["Type"] == "CANARY"
     assert len(update["DeploymentConfig"]["AutoRollbackConfiguration"]["Alarms"]) >= 2
     assert update["RetainAllVariantProperties"] is True
+    assert update["ExcludeRetainedVariantProperties"] == [{"VariantPropertyType": "DesiredWeight"}]
 
 
 def test_metric_gate_stops_a_worse_model(pipeline: Any) -> None:
@@ -255,7 +259,7 @@ def test_training_role_reads_input_prefixes_and_writes_output_prefix_only(pipeli
     reads = [json.dumps(s["Resource"]) for s in statements if "s3:GetObject" in _actions(s)]
     writes = [json.dumps(s["Resource"]) for s in statements if "s3:PutObject" in _actions(s)]
     assert len(reads) == 1 and "/train/*" in reads[0] and "/validation/*" in reads[0] and "models/" not in reads[0]
-    assert len(writes) == 1 and "/models/Pipeline-Job/*" in writes[0] and "train" not in writes[0]
+    assert len(writes) == 1 and "/models/pipeline-job/*" in writes[0] and "train" not in writes[0]
     (listing,) = [s for s in statements if "s3:ListBucket" in _actions(s)]
     assert listing["Condition"] == {"StringLike": {"s3:prefix": ["train/*", "validation/*"]}}
     assert not any(a.startswith("sagemaker:") for s in statements for a in _actions(s))
@@ -265,7 +269,7 @@ def test_model_role_reads_the_training_output_only(pipeline: Any) -> None:
     template, _ = pipeline
     statements = _statements(template, "RolloutModelRole")
     reads = [json.dumps(s["Resource"]) for s in statements if "s3:GetObject" in _actions(s)]
-    assert len(reads) == 1 and "/models/Pipeline-Job/*" in reads[0]
+    assert len(reads) == 1 and "/models/pipeline-job/*" in reads[0]
     assert not [s for s in statements if "s3:PutObject" in _actions(s)]
 
 

@@ -456,7 +456,7 @@ def test_default_run_sends_a_valid_create_training_job(training: Any) -> None:
     assert result.status == "Succeeded", result
     assert_valid_requests(result)
     (request,) = result.requests("CreateTrainingJob")
-    assert request["TrainingJobName"] == f"TrainRequests-Job-{SAMPLE_UUID}"
+    assert request["TrainingJobName"] == f"trainrequests-job-{SAMPLE_UUID}"
     assert len(request["TrainingJobName"]) <= 63
     assert request["HyperParameters"] == {
         "objective": "binary:logistic", "num_round": "50", "eta": "0.2", "max_depth": "5", "subsample": "0.8",
@@ -467,10 +467,11 @@ def test_default_run_sends_a_valid_create_training_job(training: Any) -> None:
                         "validation": "s3://sample-artifact-bucket/validation/"}
     assert request["EnableManagedSpotTraining"] is True
     assert request["StoppingCondition"] == {"MaxRuntimeInSeconds": 7200, "MaxWaitTimeInSeconds": 10800}
-    assert request["CheckpointConfig"]["S3Uri"] == "s3://sample-artifact-bucket/checkpoints/TrainRequests-Job/"
+    assert request["CheckpointConfig"]["S3Uri"] == "s3://sample-artifact-bucket/checkpoints/trainrequests-job/"
     assert request["EnableNetworkIsolation"] is True
     assert request["EnableInterContainerTrafficEncryption"] is True
-    assert request["VpcConfig"]["SecurityGroupIds"] == ["sg-0123456789abcdef0"]
+    # Two instances: the network's group (HTTPS to the endpoints) and the job's own (instance to instance).
+    assert request["VpcConfig"]["SecurityGroupIds"] == ["sg-0123456789abcdef0"] * 2
     assert request["ResourceConfig"]["VolumeKmsKeyId"].startswith("arn:aws:kms:")
     assert result.output["TrainingJobName"] == request["TrainingJobName"]
 

@@ -47,7 +47,12 @@ def project_function(
     timeout: Duration = Duration.seconds(60),
     **extra: Any,
 ) -> lambda_.Function:
-    """A function running `lambda/<package>/<package>.handler`; `extra` goes to `aws_lambda.Function`."""
+    """A function running `lambda/<package>/<package>.handler`; `extra` goes to `aws_lambda.Function`.
+
+    `reserved_concurrency`: None (every construct's default) reserves nothing. A reservation comes out of the
+    account's unreserved pool, which Lambda keeps at 100 or more, so on accounts whose concurrency quota is 10 or 50
+    any reservation fails with "decreases account's UnreservedConcurrentExecution below its minimum value".
+    """
     from ._validation import acknowledge
 
     function = lambda_.Function(
@@ -74,4 +79,13 @@ def project_function(
         "The function's environment holds resource names, ARNs and settings only, never secrets or data; Lambda "
         "encrypts it at rest with its AWS managed key, and a customer managed key would protect nothing secret.",
     )
+    if reserved_concurrency is None:
+        for finding in ("HIPAA.Security-LambdaConcurrency", "NIST.800.53.R5-LambdaConcurrency"):
+            acknowledge(
+                function,
+                finding,
+                "Reserved concurrency is off by default: a reservation fails the deploy on accounts whose Lambda "
+                "concurrency quota is 10 or 50 (the unreserved pool must stay at 100 or more). The construct's "
+                "reserved_concurrency prop sets one where the quota allows.",
+            )
     return function

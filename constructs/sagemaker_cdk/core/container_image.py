@@ -92,7 +92,7 @@ class ContainerImage:
         version: Default: the newest version in the registry data. An unknown algorithm or version raises a
         ValueError listing what is valid.
         """
-        return _BuiltInImage(image_registry.lookup(algorithm, version))
+        return _BuiltInImage(_registry_entry("ContainerImage.built_in", image_registry.lookup, algorithm, version))
 
     @staticmethod
     @typed
@@ -101,7 +101,7 @@ class ContainerImage:
         `neo("pytorch", "ml_inf1", "1.9")`. Endpoints check that their instance type has the accelerator the image
         needs (Inferentia images on ml.inf1, GPU images on GPU families). Unknown values raise with the valid ones.
         """
-        image = image_registry.neo_lookup(framework, target, version)
+        image = _registry_entry("ContainerImage.neo", image_registry.neo_lookup, framework, target, version)
         processor = image_registry.neo_processor(target)
         return _BuiltInImage(image, accelerator={"inf": "inferentia", "gpu": "gpu"}.get(processor))
 
@@ -209,3 +209,14 @@ def registry_image(image: image_registry.RegistryImage) -> ContainerImage:
     grantee may pull from that one repository.
     """
     return _BuiltInImage(image)
+
+
+def _registry_entry(owner: str, lookup: Any, *args: Any) -> Any:
+    """A registry lookup whose ValueError (unknown algorithm, framework, target or version) is a prop error."""
+    try:
+        return lookup(*args)
+    except ValueError as err:
+        errors = PropErrors(owner)
+        errors.add(str(err))
+        errors.raise_if_any()
+        raise  # pragma: no cover - raise_if_any raised

@@ -126,7 +126,11 @@ class AsyncEndpoint(RealtimeEndpoint):
             ),
         )
         self._grant_async_io(output, failure)
+        # The backlog scaling owns the instance counts: an update must not reset them to the initial counts.
+        self.retain_capacity()
         self.scalable_targets = [self._scale(name) for name, _ in self.variants]
+        self.guard_scaling({name: (target, v.instance_type)
+                            for (name, v), target in zip(self.variants, self.scalable_targets)})
         self.backlog_alarm = self._async_alarm(
             "Backlog", self.metric_backlog_size(), backlog_alarm_threshold,
             f"ApproximateBacklogSize >= {backlog_alarm_threshold}",

@@ -32,7 +32,6 @@ Lambda and EventBridge per event (negligible); SQS, SNS and CloudWatch alarms ($
 
 from __future__ import annotations
 
-import hashlib
 import re
 from typing import Any, Sequence
 
@@ -54,6 +53,7 @@ from constructs import Construct
 
 from ..core._types import typed
 from ..core._functions import project_function
+from ..core import _names
 from ..core._validation import (
     PropErrors,
     acknowledge,
@@ -100,8 +100,11 @@ class BatchTransformPipeline(Construct):
         notification_topic: where job completions and alarms go. Default: a new KMS-encrypted, SSL-only topic
             whose key lets EventBridge and CloudWatch publish. A topic you pass must allow both to publish.
         log_retention: retention of the function's log group. Default: one year.
-        reserved_concurrency: concurrent executions reserved for (and capping) the function. Default: 5, which
-            keeps a burst of uploads from hitting CreateTransformJob's rate limit all at once.
+        reserved_concurrency: concurrent executions reserved for (and capping) the function, 1-1000; e.g. 5 keeps
+            a burst of uploads from reaching CreateTransformJob's rate limit all at once (throttled calls are
+            retried either way). Default: none (no reservation). Reserving takes the amount out of the account's
+            unreserved pool, which Lambda keeps at 100 or more: on new accounts whose concurrency quota is 10
+            or 50, any reservation fails the deploy. Set it where the quota allows, to guarantee and cap.
     """
 
     @typed
@@ -129,7 +132,7 @@ class BatchTransformPipeline(Construct):
         job_name_prefix: str | None = None,
         notification_topic: sns.ITopic | None = None,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
-        reserved_concurrency: int = 5,
+        reserved_concurrency: int | None = None,
     ) -> None:
         super().__init__(scope, id)
         _validate(
@@ -224,10 +227,13 @@ class BatchTransformPipeline(Construct):
                 sid="CreateThisPipelinesTransformJobs",
                 actions=["sagemaker:CreateTransformJob"],
                 resources=[self.job_arn_pattern],
+                # sagemaker:OutputKmsKeyArn replaces sagemaker:OutputKmsKey, which the Service Authorization Reference
+                # (Amazon SageMaker AI, CreateTransformJob) marks deprecated: an Allow on a key SageMaker stops
+                # filling in would never match.
                 conditions={
                     "ArnEquals": {
                         "sagemaker:ModelArn": model.resource.ref,
-                        "sagemaker:OutputKmsKey": self.encryption_key.key_arn,
+                        "sagemaker:OutputKmsKeyArn": self.encryption_key.key_arn,
                     },
                     "ForAllValues:StringEquals": {"sagemaker:InstanceTypes": [instance_type]},
                 },
@@ -466,11 +472,7 @@ def _object_pattern(prefix: str) -> str:
 
 def default_job_name_prefix(construct: Construct) -> str:
     """Lower-case construct id (at most 15 characters) plus 8 hex of a hash of the stack name and path."""
-    stack_name = Stack.of(construct).stack_name
-    identity = f"{'' if is_token(stack_name) else stack_name}/{construct.node.path}"
-    digest = hashlib.sha256(identity.encode()).hexdigest()[:8]
-    readable = re.sub(r"[^a-z0-9]+", "-", construct.node.id.lower())[:15].strip("-") or "batch"
-    return f"{readable}-{digest}"
+    return _names.hashed_name_prefix(construct, default="batch")
 
 
 def _validate(scope: Construct, **props: Any) -> None:
@@ -545,5 +547,6 @@ def _validate(scope: Construct, **props: Any) -> None:
             "logs.RetentionDays.ONE_YEAR",
             type_error=True,
         )
-    errors.number_in_range("reserved_concurrency", p["reserved_concurrency"], 1, 1000, integer=True)
+    if p["reserved_concurrency"] is not None:
+        errors.number_in_range("reserved_concurrency", p["reserved_concurrency"], 1, 1000, integer=True)
     errors.raise_if_any()

@@ -97,7 +97,10 @@ class InvocationApi(Construct):
             start and JSON parsing of large bodies than 128 MB for little more cost).
         timeout: function timeout, also the API Gateway integration timeout. Default: 29 s, API Gateway's default
             maximum. Above 29 s requires the quota increase described in the module docstring (a warning says so).
-        reserved_concurrency: concurrent executions reserved for the function, which also caps them. Default: 10.
+        reserved_concurrency: concurrent executions reserved for the function, which also caps them, 1-1000.
+            Default: none (no reservation). Reserving takes the amount out of the account's
+            unreserved pool, which Lambda keeps at 100 or more: on new accounts whose concurrency quota is 10
+            or 50, any reservation fails the deploy. Set it where the quota allows, to guarantee and cap.
         log_retention: retention of the function and access log groups. Default: one year (a year of audit
             trail; lower it for high-volume development stacks).
         waf_web_acl_arn: a regional WAFv2 web ACL to associate with the stage. Default: None (no WAF; cdk-nag's
@@ -130,7 +133,7 @@ class InvocationApi(Construct):
         allowed_content_types: Sequence[str] = ("application/json", "text/csv"),
         memory_size: int = 512,
         timeout: Duration = API_GATEWAY_DEFAULT_TIMEOUT,
-        reserved_concurrency: int = 10,
+        reserved_concurrency: int | None = None,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
         waf_web_acl_arn: str | None = None,
         encryption_key: kms.IKey | None = None,
@@ -187,7 +190,7 @@ class InvocationApi(Construct):
                 f"timeout is {timeout_seconds:g} s: API Gateway REST integrations stop at 29 s unless the "
                 "'Maximum integration timeout in milliseconds' quota is raised for this account and region",
             )
-        if not is_token(throttle_burst_limit) and not is_token(reserved_concurrency):
+        if reserved_concurrency is not None and not is_token(throttle_burst_limit) and not is_token(reserved_concurrency):
             if throttle_burst_limit > reserved_concurrency:
                 Annotations.of(self).add_warning_v2(
                     "sagemaker-cdk:burst-above-concurrency",
@@ -575,7 +578,8 @@ def _validate(
     errors.number_in_range("throttle_rate_limit", throttle_rate_limit, 0.001, 10_000)
     errors.number_in_range("throttle_burst_limit", throttle_burst_limit, 0, 5_000, integer=True)
     errors.number_in_range("memory_size", memory_size, 128, 10_240, integer=True)
-    errors.number_in_range("reserved_concurrency", reserved_concurrency, 1, 1_000, integer=True)
+    if reserved_concurrency is not None:
+        errors.number_in_range("reserved_concurrency", reserved_concurrency, 1, 1_000, integer=True)
 
     if isinstance(allowed_content_types, str) or not isinstance(allowed_content_types, (list, tuple)):
         errors.add(

@@ -19,6 +19,7 @@ from typing import Sequence
 from aws_cdk import (
     Annotations,
     Stack,
+    aws_applicationautoscaling as appscaling,
     aws_cloudwatch as cloudwatch,
     aws_iam as iam,
     aws_kms as kms,
@@ -29,6 +30,7 @@ from constructs import Construct
 
 from ..core._types import typed
 from . import accelerators
+from ._scaling_guard import ScalingGuard
 from ..core import instance_types
 from ..core._validation import NAME_PATTERN, PropErrors, acknowledge, is_token, nag_resource
 from ..core.artifact_bucket import ArtifactBucket
@@ -39,6 +41,10 @@ from .variant_autoscaling import VariantAutoScaling
 
 _TRAFFIC_TYPES = {"all_at_once": "ALL_AT_ONCE", "canary": "CANARY", "linear": "LINEAR"}
 
+
+# Variant properties an update applies even though the endpoint retains the others (DesiredInstanceCount, i.e. the
+# autoscaled capacity, and DataCaptureConfig): the weights the app declares must win over the deployed ones.
+UPDATABLE_VARIANT_PROPERTIES = ("DesiredWeight",)
 
 class RealtimeEndpoint(Construct):
     """A production real-time endpoint.
@@ -138,8 +144,9 @@ class RealtimeEndpoint(Construct):
             endpoint_name=self.endpoint_name_value,
             endpoint_config_name=self.config.attr_endpoint_config_name,
             deployment_config=None if serverless else self._deployment_config(self.deployment),
-            retain_all_variant_properties=any(v.autoscaling for _, v in self.variants) or None,
         )
+        if any(v.autoscaling for _, v in self.variants):
+            self.retain_capacity()
         if not serverless:  # serverless endpoints update with SageMaker's default (blue/green, all at once)
             self._warn_guardrail_fallback()
 
@@ -160,10 +167,35 @@ class RealtimeEndpoint(Construct):
                     f"Variant {name} runs one instance (allow_single_instance=True): an instance or AZ failure "
                     "takes it down. Use instance_count=2 or more for production.",
                 )
+        # Instance-type changes and removals of autoscaled variants deploy without manual steps (_scaling_guard).
+        self.scaling_guard: ScalingGuard | None = None
+        if self.autoscaling:
+            self.guard_scaling({n: (a.scalable_target, v.instance_type) for n, v in self.variants
+                                for a in [self.autoscaling.get(n)] if a is not None})
         self._grant_models()
         ResourceBudget.watch(Stack.of(self))
 
     # -- public API -------------------------------------------------------------------------------------------------
+
+    def guard_scaling(self, targets: dict[str, tuple[appscaling.ScalableTarget, str]]) -> None:
+        """Deregister/re-register these variants' scalable targets around updates that change them (ScalingGuard)."""
+        self.scaling_guard = ScalingGuard(
+            self, "ScalingGuard", endpoint=self.resource, endpoint_name=self.endpoint_name_value, config=self.config,
+            targets=targets, encryption_key=self.encryption_key,
+        )
+
+    def retain_capacity(self) -> None:
+        """Keep each variant's current (autoscaled) instance count across updates, but apply new weights.
+
+        RetainAllVariantProperties=true alone would also keep DesiredWeight, so a later change of a variant's
+        weight would be ignored; ExcludeRetainedVariantProperties=[DesiredWeight] lets the new config's weights
+        through (AWS::SageMaker::Endpoint in cfn-lint's schema; VariantPropertyType in botocore's model). Set
+        automatically when a variant autoscales (and always on an AsyncEndpoint).
+        """
+        self.resource.retain_all_variant_properties = True
+        self.resource.exclude_retained_variant_properties = [
+            sagemaker.CfnEndpoint.VariantPropertyProperty(variant_property_type=p) for p in UPDATABLE_VARIANT_PROPERTIES
+        ]
 
     @property
     def endpoint_name(self) -> str:

@@ -7,6 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 # public name -> module of this package that defines it. The top-level package re-exports every name listed here.
 _EXPORTS: dict[str, str] = {
+    "ImportedWorkteam": "workteam",
+    "LabelingJob": "labeling_job",
+    "LabelingWorkteam": "workteam",
+    "TaskType": "task_type",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -26,4 +30,6 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - static analysers see the eager imports
-    pass
+    from .labeling_job import LabelingJob
+    from .task_type import TaskType
+    from .workteam import ImportedWorkteam, LabelingWorkteam

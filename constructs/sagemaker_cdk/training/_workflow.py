@@ -299,18 +299,14 @@ def input_states(
     return prepare, resolve
 
 
-def name_prefix(construct: Construct, max_length: int) -> str:
-    """A deterministic, SageMaker-valid name prefix "<stack>-<id>" of at most `max_length` characters."""
-    import hashlib
+def name_prefix(construct: Construct, max_length: int, given: str | None = None) -> str:
+    """The lower-case name prefix of a workflow: `given` (the user's prop) lower-cased, else "<stack>-<id>" shortened.
 
-    stack_name = Stack.of(construct).stack_name
-    if not isinstance(stack_name, str) or "${Token" in stack_name:
-        stack_name = "job"
-    base = re.sub(r"[^A-Za-z0-9]+", "-", f"{stack_name}-{construct.node.id}").strip("-") or "job"
-    if len(base) <= max_length:
-        return base
-    digest = hashlib.sha256(construct.node.path.encode()).hexdigest()[:6]
-    return f"{base[: max_length - 7].rstrip('-')}-{digest}"
+    One rule for every generated name and its IAM resource: see `core._names`.
+    """
+    from ..core import _names
+
+    return _names.given_prefix(given) if given is not None else _names.name_prefix(construct, max_length)
 
 
 def job_name(prefix: str, path: str = "$.run.id") -> str:
@@ -319,8 +315,12 @@ def job_name(prefix: str, path: str = "$.run.id") -> str:
 
 
 def arn(scope: Construct, resource: str, name: str) -> str:
-    """arn:<partition>:sagemaker:<region>:<account>:<resource>/<name> (SageMaker ARNs use lowercase names)."""
-    return Stack.of(scope).format_arn(service="sagemaker", resource=resource, resource_name=name.lower())
+    """arn:<partition>:sagemaker:<region>:<account>:<resource>/<name>.
+
+    `name` is used as given: generated names are already lower case (`name_prefix`), and re-casing only the IAM side
+    would let the two drift apart again.
+    """
+    return Stack.of(scope).format_arn(service="sagemaker", resource=resource, resource_name=name)
 
 
 def pass_role(role: iam.IRole, passed: iam.IRole) -> None:

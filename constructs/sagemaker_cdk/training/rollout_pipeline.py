@@ -38,7 +38,7 @@ from . import _workflow
 from ..core._validation import NAME_PATTERN, NAME_RULE, PropErrors, acknowledge, is_token, nag_resource
 from ..core.artifact_bucket import ArtifactBucket
 from ..core.container_image import ContainerImage
-from ..inference.realtime_endpoint import _TRAFFIC_TYPES, RealtimeEndpoint
+from ..inference.realtime_endpoint import _TRAFFIC_TYPES, UPDATABLE_VARIANT_PROPERTIES, RealtimeEndpoint
 from .training_job import TrainingJob
 from .tuning_job import TuningJob
 
@@ -112,11 +112,13 @@ class RolloutPipeline(Construct):
         schedule: an EventBridge schedule, e.g. events.Schedule.cron(hour="3", minute="0"). Default: none.
         on_new_data: start a run when an object lands under the train channel's prefix (turns on the bucket's
             EventBridge notifications). Default: False.
-        name_prefix: prefix of the model and endpoint config names, at most 26 characters. Default:
-            "<stack>-<id>" shortened.
+        name_prefix: prefix of the model and endpoint config names, at most 26 characters, lower-cased. Default:
+            "<stack>-<id>" in lower case, shortened.
         poll_interval: how often the update is checked. Default: 1 minute.
         encryption_key / failure_topic: Default: the training job's.
         log_retention: Default: one year.
+        labeling: a LabelingJob to run first (label -> train/tune -> gate -> roll out). Its augmented manifest feeds
+            the training job's `Channel.from_labeling_job(labeling)` channel. Default: none.
     """
 
     @typed
@@ -137,13 +139,16 @@ class RolloutPipeline(Construct):
         encryption_key: kms.IKey | None = None,
         failure_topic: sns.ITopic | None = None,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
+        labeling: Any = None,
     ) -> None:
         super().__init__(scope, id)
         training = job.training if isinstance(job, TuningJob) else job
         self._validate(job, endpoint, inference_image, variants, metric_gate, name_prefix, training)
+        self.labeling = labeling
+        self.labeled_channels: list[str] = _labeled_channels(self, labeling, training) if labeling is not None else []
         self.job, self.training, self.endpoint = job, training, endpoint
         self.target_variants: list[str] = list(variants) if variants is not None else endpoint.variant_names
-        self.name_prefix: str = name_prefix or _workflow.name_prefix(self, MAX_PREFIX)
+        self.name_prefix: str = _workflow.name_prefix(self, MAX_PREFIX, given=name_prefix)
         self.metric_gate = metric_gate
 
         self.model_role = iam.Role(
@@ -168,6 +173,8 @@ class RolloutPipeline(Construct):
         self.log_group: logs.ILogGroup = self.resources.log_group
         self.workflow_role = _workflow.workflow_role(self, self.resources)
         job.grant_run(self.workflow_role)
+        if labeling is not None:
+            labeling.grant_run(self.workflow_role)
         self._grant_rollout(self.workflow_role)
 
         definition = Construct(self, "Definition")
@@ -177,6 +184,9 @@ class RolloutPipeline(Construct):
         first, last = _workflow.input_states(
             definition, hyperparameters=static, channels=training.channel_prefixes, tuned=tuned
         )
+        if labeling is not None:
+            last = last.next(labeling.job_states(definition, handler)).next(
+                self._use_labels(definition, training, labeling))
         chain = last.next(job.job_states(definition, handler))
         if metric_gate is not None:
             chain = self._gate(definition, chain, metric_gate)
@@ -191,6 +201,15 @@ class RolloutPipeline(Construct):
         self.rules: list[events.Rule] = []
         if schedule is not None or on_new_data:
             self._triggers(schedule, on_new_data)
+
+    def _use_labels(self, scope: Construct, training: TrainingJob, labeling: Any) -> sfn.Pass:
+        """Point the labeled channel at this run's output manifest; the other channels keep their prefixes."""
+        manifest = (f"States.Format('{labeling.output_prefix}{{}}/manifests/output/output.manifest', "
+                    "$.labeling.LabelingJobName)")
+        channels = {f"{c.name}.$": manifest if c.name in self.labeled_channels else f"$.run.channels.{c.name}"
+                    for c in training.channels if _workflow.IDENTIFIER.match(c.name)}
+        return sfn.Pass(scope, "UseLabels", comment="Train on the labeling job's augmented manifest.",
+                        parameters=channels, result_path="$.run.channels")
 
     def grant_start_execution(self, grantee: iam.IGrantable) -> iam.Grant:
         """states:StartExecution on this pipeline only (on-demand runs)."""
@@ -263,8 +282,12 @@ class RolloutPipeline(Construct):
             "EndpointConfigName.$": "$.names.config",
         }
         if self.endpoint.resource.retain_all_variant_properties:
-            # Keep the autoscaled instance counts instead of resetting them to the config's initial counts.
+            # Keep the autoscaled instance counts instead of resetting them to the config's initial counts, but
+            # apply the config's weights (RetainAllVariantProperties alone would keep the deployed ones).
             request["RetainAllVariantProperties"] = True
+            request["ExcludeRetainedVariantProperties"] = [
+                {"VariantPropertyType": p} for p in UPDATABLE_VARIANT_PROPERTIES
+            ]
         if not self.endpoint.variants[0][1].is_serverless:
             request["DeploymentConfig"] = self._deployment_config()
         return request
@@ -418,7 +441,8 @@ class RolloutPipeline(Construct):
     # -- IAM --------------------------------------------------------------------------------------------------------
 
     def _endpoint_arn(self) -> str:
-        return _workflow.arn(self, "endpoint", self.endpoint.endpoint_name_value)
+        # SageMaker lower-cases endpoint ARNs whatever the case of the endpoint's name.
+        return _workflow.arn(self, "endpoint", self.endpoint.endpoint_name_value.lower())
 
     def _grant_rollout(self, role: iam.Role) -> None:
         models = _workflow.arn(self, "model", f"{self.name_prefix}-*")
@@ -432,12 +456,17 @@ class RolloutPipeline(Construct):
         _workflow.pass_role(role, self.model_role)
         if self.endpoint.config.kms_key_id is not None:
             # UpdateEndpoint provisions the new fleet's encrypted volumes with a grant on the endpoint key.
+            # kms:GrantIsForAWSResource exists only for CreateGrant, ListGrants and RevokeGrant (Service
+            # Authorization Reference, AWS KMS): under it, DescribeKey would never be allowed. So it stands alone.
             role.add_to_policy(
                 iam.PolicyStatement(
-                    actions=["kms:CreateGrant", "kms:DescribeKey"],
+                    actions=["kms:CreateGrant"],
                     resources=[self.endpoint.encryption_key.key_arn],
                     conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
                 )
+            )
+            role.add_to_policy(
+                iam.PolicyStatement(actions=["kms:DescribeKey"], resources=[self.endpoint.encryption_key.key_arn])
             )
         for pattern in (models, configs):
             acknowledge(
@@ -617,3 +646,25 @@ class RolloutPipeline(Construct):
                         f"config names are '<prefix>-<36-character uuid>', so use at most {MAX_PREFIX}; {NAME_RULE}"
                     )
         errors.raise_if_any()
+
+
+def _labeled_channels(owner: Construct, labeling: Any, training: TrainingJob) -> list[str]:
+    """The training channels that read `labeling`'s augmented manifest; raises with the fix when there is none."""
+    from ..labeling.labeling_job import LabelingJob
+
+    errors = PropErrors(f"RolloutPipeline {owner.node.path}")
+    if not errors.expect_type("labeling", labeling, LabelingJob, "a LabelingJob"):
+        errors.raise_if_any()
+    if labeling.bucket is not training.bucket:
+        errors.add("labeling writes to another bucket than the training job reads: give both the same ArtifactBucket")
+    if labeling.input_topic is not None:
+        errors.add("labeling is a streaming job (input_topic), which never finishes on its own: use a manifest-based "
+                   "LabelingJob")
+    names = [c.name for c in training.channels
+             if c.attribute_names is not None and c.key_prefix == labeling.output_prefix
+             and _workflow.IDENTIFIER.match(c.name)]
+    if not names:
+        errors.add("labeling is set, but no training channel reads its output: add "
+                   "Channel.from_labeling_job(labeling) to the TrainingJob's channels")
+    errors.raise_if_any()
+    return names

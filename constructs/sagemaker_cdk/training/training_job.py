@@ -30,7 +30,7 @@ from aws_cdk import (
 from constructs import Construct
 
 from ..core._types import typed
-from . import _workflow
+from . import _distributed, _workflow
 from ..core import instance_types
 from ..core._validation import NAME_PATTERN, NAME_RULE, PropErrors, acknowledge, is_token, nag_resource, one_of
 from ..core.artifact_bucket import ArtifactBucket
@@ -94,9 +94,14 @@ class TrainingJob(Construct):
         network: VPC placement. Default: the stack's shared `ModelNetwork.default(...)`.
         place_in_vpc: set False to train outside any VPC (a warning is recorded). Default: True.
         network_isolation: no network access from the training container. Default: True.
+        inter_container_encryption: encrypt the traffic between the instances of a multi-instance job
+            (EnableInterContainerTrafficEncryption); in a VPC the job's own security group then also allows IPsec
+            (UDP 500 and ESP) between them. Slows distributed training somewhat; set False to opt out (the
+            instances still reach each other). No effect on a single instance. Default: True.
         metric_definitions: regexes for metrics in the logs (bring-your-own images only). Default: none.
         environment: container environment variables. Default: none.
-        job_name_prefix: prefix of every job name, at most 26 characters. Default: "<stack>-<id>" shortened.
+        job_name_prefix: prefix of every job name, at most 26 characters, lower-cased (IAM matches job ARNs
+            case-sensitively). Default: "<stack>-<id>" in lower case, shortened.
         encryption_key: encrypts the workflow's log group and failure topic. Default: a new key with rotation.
         failure_topic: receives failure notices. Default: a new KMS-encrypted, SSL-only topic.
         log_retention: of the workflow's log group. Default: one year.
@@ -123,6 +128,7 @@ class TrainingJob(Construct):
         network: ModelNetwork | None = None,
         place_in_vpc: bool = True,
         network_isolation: bool = True,
+        inter_container_encryption: bool = True,
         metric_definitions: Sequence[MetricDefinition] = (),
         environment: Mapping[str, str] | None = None,
         job_name_prefix: str | None = None,
@@ -142,11 +148,14 @@ class TrainingJob(Construct):
         self.algorithm = algorithm
         self.channels = channels
         self.input_mode = input_mode
-        self.job_name_prefix: str = job_name_prefix or _workflow.name_prefix(self, MAX_PREFIX)
+        self.job_name_prefix: str = _workflow.name_prefix(self, MAX_PREFIX, given=job_name_prefix)
         self.output_prefix: str = normalize_prefix(output_prefix or f"models/{self.job_name_prefix}/")
         self.instance_type, self.instance_count, self.volume_size_gb = instance_type, instance_count, volume_size_gb
         self.max_runtime, self.spot = max_runtime, spot
         self.network_isolation = network_isolation
+        # A token count may be above 1: treat it as multi-instance (both settings are harmless on one instance).
+        multi_instance = is_token(instance_count) or instance_count > 1
+        self.inter_container_encryption = inter_container_encryption and multi_instance
         self.metric_definitions = list(metric_definitions)
         self.environment = dict(environment or {})
 
@@ -167,6 +176,12 @@ class TrainingJob(Construct):
             Annotations.of(self).add_warning_v2(
                 "sagemaker-cdk:training-outside-vpc",
                 "place_in_vpc=False: training runs outside your VPC. Prefer a ModelNetwork over two AZs.",
+            )
+        # Instances of a multi-instance job talk to each other: a security group of the job's own allows that.
+        self.training_security_group: ec2.SecurityGroup | None = None
+        if self.network is not None and multi_instance:
+            self.training_security_group = _distributed.training_security_group(
+                self, self.network, encrypted=self.inter_container_encryption, role=self.role
             )
         self.volume_key: kms.IKey | None = None
         if not instance_types.has_instance_store(instance_type):
@@ -337,8 +352,8 @@ class TrainingJob(Construct):
             "ResourceConfig": resource,
             "StoppingCondition": stopping,
             "EnableNetworkIsolation": self.network_isolation or self.algorithm.is_marketplace,
-            # Distributed training traffic between instances stays encrypted (no effect on a single instance).
-            "EnableInterContainerTrafficEncryption": self.instance_count > 1,
+            # Distributed training traffic between instances stays encrypted unless opted out (see _distributed).
+            "EnableInterContainerTrafficEncryption": self.inter_container_encryption,
         }
         if self.spot is not None:
             stopping["MaxWaitTimeInSeconds"] = int(self.spot.max_wait.to_seconds())
@@ -349,8 +364,9 @@ class TrainingJob(Construct):
                 "LocalPath": self.spot.local_path,
             }
         if self.network is not None:
+            groups = [self.network.security_group, *filter(None, [self.training_security_group])]
             body["VpcConfig"] = {
-                "SecurityGroupIds": [self.network.security_group.security_group_id],
+                "SecurityGroupIds": [g.security_group_id for g in groups],
                 "Subnets": list(self.network.subnet_ids),
             }
         if self.environment:
@@ -359,9 +375,11 @@ class TrainingJob(Construct):
 
     def _channel(self, channel: Channel) -> dict[str, Any]:
         source: dict[str, Any] = {
-            "S3DataType": "S3Prefix",
+            "S3DataType": "S3Prefix" if channel.attribute_names is None else "AugmentedManifestFile",
             "S3DataDistributionType": channel.distribution,
         }
+        if channel.attribute_names is not None:
+            source["AttributeNames"] = list(channel.attribute_names)
         if _workflow.IDENTIFIER.match(channel.name):
             source["S3Uri.$"] = f"States.Format('s3://{self.bucket.bucket_name}/{{}}', $.run.channels.{channel.name})"
         else:
@@ -373,12 +391,16 @@ class TrainingJob(Construct):
             rendered["InputMode"] = channel.input_mode
         if channel.compression:
             rendered["CompressionType"] = channel.compression
+        if channel.record_wrapper:
+            rendered["RecordWrapperType"] = channel.record_wrapper
         return rendered
 
     def _grant_execution_role(self) -> None:
         stack = Stack.of(self)
         bucket = self.bucket.bucket
-        reads = [c.key_prefix for c in self.channels]
+        # Augmented manifests reference objects elsewhere in the bucket (e.g. a labeling job's input prefix).
+        reads = list(dict.fromkeys([c.key_prefix for c in self.channels]
+                                   + [normalize_prefix(p) for c in self.channels for p in c.referenced_prefixes]))
         writes = [self.output_prefix]
         if self.spot is not None:
             checkpoints = f"{normalize_prefix(self.spot.checkpoint_prefix)}{self.job_name_prefix}/"

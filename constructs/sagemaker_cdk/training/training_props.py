@@ -12,7 +12,7 @@ import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Literal, Mapping
+from typing import TYPE_CHECKING, Any, Literal, Mapping
 
 from aws_cdk import Duration
 
@@ -20,6 +20,9 @@ from ..core._types import typed, typed_fields
 from ..core import image_registry
 from ..core._validation import PropErrors, is_token, one_of
 from ..core.container_image import ContainerImage
+
+if TYPE_CHECKING:  # pragma: no cover - LabelingJob imports this module
+    from ..labeling.labeling_job import LabelingJob
 
 # Limits from the SageMaker API reference (botocore's service model carries the same numbers).
 MAX_HYPERPARAMETERS = 100
@@ -127,6 +130,13 @@ class Channel:
         "FullyReplicated".
     input_mode: "File", "Pipe" or "FastFile". Default: the job's input mode ("File").
     compression: "Gzip" for gzipped objects. Default: none.
+    attribute_names: read an augmented manifest (S3DataType AugmentedManifestFile) and pass these attributes of
+        each line, e.g. ("source-ref", "label"); the channel's S3 URI is then the manifest's key, set per run
+        (see `Channel.from_labeling_job`). Default: none (every object under the prefix, S3Prefix).
+    record_wrapper: "RecordIO" to wrap each record, as Pipe-mode algorithms reading augmented manifests need
+        (e.g. built-in image classification and object detection). Default: none.
+    referenced_prefixes: other key prefixes the manifest's "source-ref"s point to; the training role may read them.
+        Default: none.
     """
 
     name: str
@@ -135,6 +145,37 @@ class Channel:
     distribution: Distribution = "FullyReplicated"
     input_mode: InputMode | None = None
     compression: Literal["Gzip"] | None = None
+    attribute_names: tuple[str, ...] | None = None
+    record_wrapper: Literal["RecordIO"] | None = None
+    referenced_prefixes: tuple[str, ...] = ()
+
+    @staticmethod
+    @typed
+    def from_labeling_job(
+        job: "LabelingJob",
+        name: str = "train",
+        *,
+        record_wrapper: Literal["RecordIO"] | None = "RecordIO",
+        content_type: str | None = "application/x-recordio",
+        input_mode: InputMode | None = "Pipe",
+    ) -> "Channel":
+        """A channel reading a LabelingJob's augmented manifest: attributes "source-ref" plus the label attribute.
+
+        The defaults suit SageMaker's built-in image algorithms (Pipe mode, RecordIO-wrapped records); give
+        record_wrapper=None, content_type=None, input_mode=None for algorithms that read the manifest as JSON lines.
+        The training job's bucket must be the labeling job's. Each run sets the channel to one output manifest, e.g.
+        {"channels": {"train": "<output prefix><job name>/manifests/output/output.manifest"}} or automatically
+        inside a RolloutPipeline with `labeling=job`.
+        """
+        return Channel(
+            name,
+            prefix=job.output_prefix,
+            content_type=content_type,
+            input_mode=input_mode,
+            attribute_names=("source-ref", job.label_attribute_name),
+            record_wrapper=record_wrapper,
+            referenced_prefixes=(job.input_prefix,),
+        )
 
     def __post_init__(self) -> None:
         errors = PropErrors(f"Channel {self.name!r}")
@@ -154,6 +195,19 @@ class Channel:
         one_of(errors, "distribution", self.distribution, ("FullyReplicated", "ShardedByS3Key"))
         one_of(errors, "input_mode", self.input_mode, ("File", "Pipe", "FastFile"))
         one_of(errors, "compression", self.compression, ("Gzip",))
+        one_of(errors, "record_wrapper", self.record_wrapper, ("RecordIO",))
+        if self.attribute_names is not None:
+            names = self.attribute_names
+            if not isinstance(names, tuple) or not all(isinstance(n, str) and 0 < len(n) <= 256 for n in names):
+                errors.add(f"attribute_names ({names!r}) must be a tuple of attribute names, e.g. "
+                           "('source-ref', 'label')")
+            elif not 1 <= len(names) <= 16:
+                errors.add(f"attribute_names has {len(names)} entries: SageMaker accepts 1 to 16")
+        if self.record_wrapper is not None and self.attribute_names is None:
+            errors.add("record_wrapper is set without attribute_names: RecordIO wrapping applies to augmented "
+                       "manifests; set attribute_names or remove record_wrapper")
+        for i, prefix in enumerate(self.referenced_prefixes):
+            check_prefix(errors, f"referenced_prefixes[{i}]", prefix)
         errors.raise_if_any()
 
     @property
@@ -241,7 +295,13 @@ class Algorithm:
 
         Training and inference use the same image, in the same per-region registry accounts.
         """
-        registry = image_registry.lookup(name, version)
+        try:
+            registry = image_registry.lookup(name, version)
+        except ValueError as err:
+            errors = PropErrors("Algorithm.built_in")
+            errors.add(str(err))
+            errors.raise_if_any()
+            raise  # pragma: no cover - raise_if_any raised
         algorithm = Algorithm()
         algorithm.image = ContainerImage.built_in(registry.algorithm, registry.version)
         algorithm.registry_image = registry

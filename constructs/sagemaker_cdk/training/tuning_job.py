@@ -219,7 +219,7 @@ class TuningJob(Construct):
         early_stopping: stop jobs unlikely to beat the best (not with Hyperband, which stops its own). Default: False.
         warm_start: WarmStart(parent_jobs, type). Default: none.
         hyperband: Hyperband(min_resource, max_resource). Default: none.
-        job_name_prefix: at most 19 characters. Default: "<stack>-<id>" shortened.
+        job_name_prefix: at most 19 characters, lower-cased. Default: "<stack>-<id>" in lower case, shortened.
         encryption_key / failure_topic: Default: the training job's.
         log_retention: Default: one year.
     """
@@ -251,7 +251,7 @@ class TuningJob(Construct):
         self.training, self.objective, self.ranges = training, objective, ranges
         self.strategy, self.max_jobs, self.max_parallel_jobs = strategy, max_jobs, max_parallel_jobs
         self.early_stopping, self.warm_start, self.hyperband = early_stopping, warm_start, hyperband
-        self.job_name_prefix: str = job_name_prefix or _workflow.name_prefix(self, MAX_PREFIX)
+        self.job_name_prefix: str = _workflow.name_prefix(self, MAX_PREFIX, given=job_name_prefix)
         tuned = {r.name for r in ranges}
         self.static_hyperparameters = {k: v for k, v in training.hyperparameters.items() if k not in tuned}
         training.grant_log_streams(f"{self.job_name_prefix}-")
