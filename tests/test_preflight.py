@@ -78,7 +78,7 @@ def test_workflow_needs_come_from_the_state_machine_and_the_transform_trigger() 
 def test_the_reference_app_needs(reference_assembly: Any) -> None:
     assembly, _ = reference_assembly
     templates = preflight.read_assembly(Path(assembly.directory))
-    assert len(templates) == 5  # inference, elastic, training, neo, workspaces
+    assert len(templates) == 6  # inference, elastic, training, neo, workspaces, labeling
     needs = preflight.compute_needs(templates)
     endpoint = needs.instances[("endpoint", "ml.m5.large")]
     # champion + challenger (2 each, autoscaling to 4) and the async endpoint (2, autoscaling to 4).
