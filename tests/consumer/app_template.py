@@ -153,7 +153,6 @@ def build(app: cdk.App, assets: Path = HERE / "models" / "xgboost") -> dict[str,
         "Neo",
         bucket=training_bucket,
         framework="xgboost",
-        framework_version="1.7",
         input_shape={"data": [1, 5]},
         target_device="ml_c5",
     )
