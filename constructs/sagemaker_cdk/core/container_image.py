@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from aws_cdk import Aws, CfnMapping, Fn, Stack, aws_ecr as ecr, aws_ecr_assets as ecr_assets, aws_iam as iam
 from constructs import Construct
