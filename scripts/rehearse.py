@@ -478,6 +478,69 @@ MOTO_SKIPPED_ARN_TYPES = {
 }
 
 
+# moto names a resource without an explicit name "<stack>-<logical id>-<suffix>" without truncating it (real
+# CloudFormation truncates). Step Functions rejects a state machine name over 80 characters, with a JSON error body
+# that the CDK CLI cannot parse ("XML parse error"), so such resources get an explicit name of the same shape,
+# truncated. type -> (name property, maximum length)
+MOTO_NAME_LIMITS = {
+    "AWS::StepFunctions::StateMachine": ("StateMachineName", 80),
+}
+
+
+def _shorten_generated_names(template: dict[str, Any], stack: str) -> list[tuple[str, str]]:
+    renamed = []
+    for logical_id, res in template.get("Resources", {}).items():
+        limit = MOTO_NAME_LIMITS.get(res.get("Type", ""))
+        props = res.get("Properties")
+        if limit is None or not isinstance(props, dict) or limit[0] in props:
+            continue
+        name_prop, max_len = limit
+        if len(stack) + len(logical_id) + 2 + 12 <= max_len:  # moto's random suffix is 12 characters
+            continue
+        digest = hashlib.sha256(f"{stack}/{logical_id}".encode()).hexdigest()[:8]
+        props[name_prop] = f"{stack}-{logical_id}"[: max_len - 9] + "-" + digest
+        renamed.append((logical_id, res["Type"]))
+    return renamed
+
+
+def _sagemaker_arn(resource: str) -> dict[str, Any]:
+    return {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":sagemaker:", {"Ref": "AWS::Region"}, ":",
+                              {"Ref": "AWS::AccountId"}, f":{resource}"]]}
+
+
+def _rehearsal_domain_id(logical_id: str) -> str:
+    return "d-" + re.sub(r"[^a-z0-9]", "", logical_id.lower())[:20]
+
+
+# SageMaker workspace types moto's CloudFormation does not create (Studio domains, profiles, spaces, code repositories,
+# Studio lifecycle configurations): every attribute another resource reads is replaced by a value of the shape the
+# real one has. type -> {attribute: value(logical id, properties)}
+MOTO_SKIPPED_ATTRIBUTES: dict[str, dict[str, Callable[[str, dict[str, Any]], Any]]] = {
+    "AWS::SageMaker::Domain": {
+        "DomainId": lambda lid, p: _rehearsal_domain_id(lid),
+        "DomainArn": lambda lid, p: _sagemaker_arn(f"domain/{_rehearsal_domain_id(lid)}"),
+        "Url": lambda lid, p: f"https://{_rehearsal_domain_id(lid)}.studio.{REGION}.sagemaker.aws",
+        "HomeEfsFileSystemId": lambda lid, p: "fs-0123456789abcdef0",
+        "SecurityGroupIdForDomainBoundary": lambda lid, p: "sg-0123456789abcdef0",
+    },
+    "AWS::SageMaker::UserProfile": {
+        "UserProfileArn": lambda lid, p: _sagemaker_arn(f"user-profile/rehearsal/{p.get('UserProfileName', lid)}"),
+    },
+    "AWS::SageMaker::Space": {
+        "SpaceArn": lambda lid, p: _sagemaker_arn(f"space/rehearsal/{p.get('SpaceName', lid)}"),
+        "Url": lambda lid, p: f"https://rehearsal.studio.{REGION}.sagemaker.aws/spaces/{p.get('SpaceName', lid)}",
+    },
+    "AWS::SageMaker::CodeRepository": {
+        "CodeRepositoryName": lambda lid, p: p.get("CodeRepositoryName", lid.lower()),
+        "CodeRepositoryArn": lambda lid, p: _sagemaker_arn(f"code-repository/{p.get('CodeRepositoryName', lid)}"),
+    },
+    "AWS::SageMaker::StudioLifecycleConfig": {
+        "StudioLifecycleConfigArn": lambda lid, p: _sagemaker_arn(
+            f"studio-lifecycle-config/{p.get('StudioLifecycleConfigName', lid)}"),
+    },
+}
+
+
 def _arn(service: str, resource: str) -> dict[str, Any]:
     return {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, f":{service}:", {"Ref": "AWS::Region"}, ":",
                               {"Ref": "AWS::AccountId"}, f":{resource}"]]}
@@ -525,6 +588,10 @@ def _replace_skipped_arns(template: dict[str, Any]) -> dict[str, dict[str, int]]
                     c = counts.setdefault(target, {"Arn": 0, "Ref": 0})
                     c["Arn"] += 1
                     return _constructed_arn(target, res)
+                if res and attr in MOTO_SKIPPED_ATTRIBUTES.get(res.get("Type", ""), {}):
+                    c = counts.setdefault(target, {"Arn": 0, "Ref": 0})
+                    c.setdefault("attributes", []).append(attr)
+                    return MOTO_SKIPPED_ATTRIBUTES[res["Type"]][attr](target, res.get("Properties") or {})
                 if res and res.get("Type") in MOTO_PLACEHOLDERS:
                     c = counts.setdefault(target, {"Arn": 0, "Ref": 0})
                     c["Arn"] += 1
@@ -810,6 +877,13 @@ def adapt_templates_for_moto(out_dir: Path) -> list[dict[str, Any]]:
                         touched = True
                         changes.append({"stack": stack, "logical_id": logical_id,
                                         "type": rtype, "change": change, "why": why})
+        for logical_id, rtype in _shorten_generated_names(template, stack):
+            touched = True
+            changes.append({"stack": stack, "logical_id": logical_id, "type": rtype,
+                            "change": f"explicit {MOTO_NAME_LIMITS[rtype][0]} of at most "
+                                      f"{MOTO_NAME_LIMITS[rtype][1]} characters",
+                            "why": "moto does not truncate the names it generates, as CloudFormation does, and then "
+                                   "rejects the name as too long"})
         for logical_id in _managed_policy_as_inline(template):
             touched = True
             changes.append({
@@ -821,6 +895,7 @@ def adapt_templates_for_moto(out_dir: Path) -> list[dict[str, Any]]:
             touched = True
             what = [f"{n['Arn']} Fn::GetAtt {target}"] if n["Arn"] else []
             what += [f"{n['Ref']} Ref"] if n["Ref"] else []
+            what += [f"Fn::GetAtt {target}.{attr}" for attr in sorted(set(n.get("attributes", [])))]
             changes.append({
                 "stack": stack, "logical_id": target,
                 "type": template["Resources"][target]["Type"],
@@ -1258,6 +1333,19 @@ def _neo_check(ctx: SmokeContext, result: Any) -> list[str]:
     return [] if job in jobs else [f"compilation job {job!r} was not created"]
 
 
+def _studio_teardown_event(ctx: SmokeContext) -> dict[str, Any]:
+    # moto 5 emulates no Studio apps or spaces (and its CloudFormation may skip the domain): rehearse the isComplete
+    # call of a stack deletion for a domain the emulator does not hold, which must complete without deleting anything.
+    props = {"DomainId": "d-rehearsal0000", "KeepSpaces": [], "TimeoutSeconds": "1500"}
+    return {"RequestType": "Delete", "PhysicalResourceId": "studio-teardown-d-rehearsal0000",
+            "ResourceProperties": props, "TeardownPhase": "delete", "TeardownDeadline": str(int(time.time()) + 60)}
+
+
+def _studio_teardown_check(ctx: SmokeContext, result: Any) -> list[str]:
+    ctx.scratch["note"] = "isComplete for a domain the emulator does not hold (no apps/spaces in moto)"
+    return [] if result == {"IsComplete": True} else [f"expected {{'IsComplete': True}}, got {result!r}"]
+
+
 # -- labeling_manifest: data objects (odd keys) land under the labeling job's input prefix; expect their manifest.
 
 
@@ -1369,6 +1457,11 @@ SMOKE_CASES: dict[str, SmokeCase] = {
         prepare=_batch_prepare,
         check=_batch_check,
         cleanup=_batch_cleanup,
+    ),
+    "studio_teardown": SmokeCase(
+        description="isComplete of a Delete for a Studio domain the emulator does not hold; expects IsComplete",
+        event=_studio_teardown_event,
+        check=_studio_teardown_check,
     ),
     "neo_compile": SmokeCase(
         description="on-demand start for an artifact key under the input prefix; expects a new compilation job",

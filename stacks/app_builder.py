@@ -10,6 +10,7 @@ from .inference_stack import InferenceStack
 from .labeling_stack import LabelingStack
 from .neo_stack import NeoStack
 from .training_stack import TrainingStack
+from .workspaces_stack import WorkspacesStack
 
 
 def build_app(app: cdk.App, config: AppConfig | None = None) -> dict[str, cdk.Stack]:
@@ -41,6 +42,12 @@ def build_app(app: cdk.App, config: AppConfig | None = None) -> dict[str, cdk.St
         f"{config.stack_prefix}Neo",
         config=config,
         description="sagemaker-cdk reference app: the sample XGBoost model compiled by SageMaker Neo for ml_c5",
+    )
+    stacks["workspaces"] = WorkspacesStack(
+        app,
+        f"{config.stack_prefix}Workspaces",
+        config=config,
+        description="sagemaker-cdk reference app: a notebook instance with auto-stop and a VpcOnly Studio domain",
     )
     stacks["labeling"] = LabelingStack(
         app,

@@ -198,6 +198,8 @@ _REF: dict[str, str] = {
     "AWS::SageMaker::Workteam": _ARN.format(svc="sagemaker") + "workteam/private-crowd/{name}",
     "AWS::SageMaker::NotebookInstance": _ARN.format(svc="sagemaker") + "notebook-instance/{name}",
     "AWS::SageMaker::Domain": "d-abcdef123456",
+    # Ref returns the secret's ARN: its name and the six random characters Secrets Manager appends.
+    "AWS::SecretsManager::Secret": _ARN.format(svc="secretsmanager") + "secret:{name}-AbCdEf",
     "AWS::ECR::Repository": "{name}",
     "AWS::EC2::VPC": "vpc-0123456789abcdef0",
     "AWS::EC2::Subnet": "subnet-0123456789abcdef0",
@@ -240,6 +242,7 @@ _GETATT: dict[tuple[str, str], str] = {
     ("AWS::SageMaker::NotebookInstance", "NotebookInstanceName"): "{name}",
     ("AWS::SageMaker::Domain", "DomainArn"): _ARN.format(svc="sagemaker") + "domain/d-abcdef123456",
     ("AWS::SageMaker::Domain", "DomainId"): "d-abcdef123456",
+    ("AWS::SecretsManager::Secret", "Id"): _ARN.format(svc="secretsmanager") + "secret:{name}-AbCdEf",
     ("AWS::ECR::Repository", "Arn"): _ARN.format(svc="ecr") + "repository/{name}",
     ("AWS::ECR::Repository", "RepositoryUri"): f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/{{name}}",
     ("AWS::EC2::SecurityGroup", "GroupId"): "sg-0123456789abcdef0",

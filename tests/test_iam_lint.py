@@ -158,9 +158,12 @@ def test_tokens_resolve_to_values_of_the_right_shape() -> None:
             "Key": {"Type": "AWS::KMS::Key", "Properties": {}},
             "Role": {"Type": "AWS::IAM::Role", "Properties": {}},
             "Endpoint": {"Type": "AWS::SageMaker::Endpoint", "Properties": {"EndpointName": "churn"}},
+            "Secret": {"Type": "AWS::SecretsManager::Secret", "Properties": {"Name": "git-token"}},
         },
     }
     r = Resolver(template)
+    # A secret's Ref is its ARN (a grant on a Secret the stack creates), not the schema's bare Id.
+    assert r.resolve({"Ref": "Secret"}) == f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:git-token-AbCdEf"
     assert r.resolve({"Ref": "Topic"}).startswith(f"arn:aws:sns:us-east-1:{ACCOUNT}:example-stack-topic")
     assert r.resolve({"Fn::GetAtt": ["Bucket", "Arn"]}) == "arn:aws:s3:::my-bucket"
     assert r.resolve({"Ref": "Bucket"}) == "my-bucket"

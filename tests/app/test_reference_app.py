@@ -84,3 +84,23 @@ def test_context_reaches_the_template_and_every_knob_stays_nag_and_lint_clean() 
     assert "'InitialSamplingPercentage': 20" in text and "InterfaceEndpoint" not in text
     for stack in stacks.values():
         assert support.lint(assembly.get_stack_by_name(stack.stack_name).template, stack.stack_name) == []
+
+
+def test_workspaces_notebook_auto_stops_and_studio_has_two_personas_and_a_shared_space(
+    reference_templates: dict[str, Any],
+) -> None:
+    resources = reference_templates["workspaces"]["Resources"].values()
+    by_type: dict[str, list[dict[str, Any]]] = {}
+    for resource in resources:
+        by_type.setdefault(resource["Type"], []).append(resource.get("Properties", {}))
+    [notebook] = by_type["AWS::SageMaker::NotebookInstance"]
+    assert (notebook["DirectInternetAccess"], notebook["RootAccess"]) == ("Disabled", "Disabled")
+    assert "LifecycleConfigName" in notebook
+    [domain] = by_type["AWS::SageMaker::Domain"]
+    assert domain["AppNetworkAccessType"] == "VpcOnly" and len(domain["SubnetIds"]) == 2
+    assert sorted(p["UserProfileName"] for p in by_type["AWS::SageMaker::UserProfile"]) == [
+        "data-scientist", "mlops-engineer"]
+    [space] = by_type["AWS::SageMaker::Space"]
+    assert space["SpaceSharingSettings"] == {"SharingType": "Shared"}
+    assert len(by_type["Custom::StudioTeardown"]) == 1
+    assert "AmazonSageMakerFullAccess" not in str(reference_templates["workspaces"])

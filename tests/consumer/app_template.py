@@ -27,6 +27,7 @@ from sagemaker_cdk import (
     BacklogScaling,
     BatchTransformPipeline,
     Channel,
+    CodeRepository,
     ContainerImage,
     ContinuousRange,
     DataCapture,
@@ -42,10 +43,13 @@ from sagemaker_cdk import (
     ModelRegistration,
     ModelRegistry,
     NeoCompilation,
+    NotebookInstance,
     Objective,
     RealtimeEndpoint,
     RolloutPipeline,
     ServerlessEndpoint,
+    StudioDomain,
+    StudioLifecycleConfig,
     TaskType,
     TrainingData,
     TrainingJob,
@@ -191,7 +195,19 @@ def build(app: cdk.App, assets: Path = HERE / "models" / "xgboost") -> dict[str,
         task_title="Complaint or praise?",
         task_description="Classify the customer's message",
     )
-    return {"serving": serving, "training": training}
+
+    # Workspaces: a private notebook with a Git repository, and a VpcOnly Studio domain with a profile and a space.
+    workspaces = cdk.Stack(app, "ChurnWorkspaces")
+    workspace_bucket = ArtifactBucket(workspaces, "Artifacts", removal_policy=RemovalPolicy.DESTROY)
+    repository = CodeRepository(workspaces, "Repo", repository_url="https://github.com/example/churn.git",
+                                branch="main")
+    NotebookInstance(workspaces, "Notebook", bucket=workspace_bucket, default_code_repository=repository)
+    on_start = StudioLifecycleConfig(workspaces, "OnStart", app_type="JupyterLab",
+                                     script="#!/bin/bash\nset -eu\npip install --quiet xgboost\n", default=True)
+    studio = StudioDomain(workspaces, "Studio", bucket=workspace_bucket, lifecycle_configs=[on_start])
+    analyst = studio.add_user_profile("Analyst", user_profile_name="analyst", persona="data-scientist")
+    studio.add_shared_space("Team", space_name="team", owner=analyst)
+    return {"serving": serving, "training": training, "workspaces": workspaces}
 
 
 if __name__ == "__main__":

@@ -53,6 +53,8 @@ def test_wheel_holds_handlers_registry_data_and_py_typed(consumer_result: dict[s
     names = set(zipfile.ZipFile(consumer_result["wheel"]).namelist())
     assert "sagemaker_cdk/py.typed" in names
     assert "sagemaker_cdk/core/data/image_registry.json" in names
+    for script in ("notebook_on_start", "notebook_autostop"):  # the notebook lifecycle scripts read at synth
+        assert f"sagemaker_cdk/workspaces/scripts/{script}.sh" in names
     for handler in HANDLERS:
         assert f"sagemaker_cdk/_lambda/{handler}/{handler}.py" in names
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
@@ -117,6 +119,7 @@ def test_handler_assets_are_in_cdk_out(consumer_result: dict[str, Any]) -> None:
 def test_consumer_templates_are_cfn_lint_clean(consumer_result: dict[str, Any]) -> None:
     _passed(consumer_result, "synth")
     templates = sorted(Path(consumer_result["out"]).glob("*.template.json"))
-    assert [t.name for t in templates] == ["ChurnServing.template.json", "ChurnTraining.template.json"]
+    assert [t.name for t in templates] == [
+        "ChurnServing.template.json", "ChurnTraining.template.json", "ChurnWorkspaces.template.json"]
     problems = [p for t in templates for p in support.lint(json.loads(t.read_text()), t.name)]
     assert problems == []

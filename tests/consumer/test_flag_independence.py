@@ -211,7 +211,7 @@ def test_every_public_construct_is_used_by_the_consumer_app(both_ways: dict[str,
     assert missing == [], f"add these constructs to tests/consumer/app_template.py: {missing}"
 
 
-@pytest.mark.parametrize("stack", ["serving", "training"])
+@pytest.mark.parametrize("stack", ["serving", "training", "workspaces"])
 def test_security_properties_do_not_depend_on_feature_flags(both_ways: dict[str, Any], stack: str) -> None:
     flags = security_view(both_ways["flags"]["templates"][stack])
     bare = security_view(both_ways["bare"]["templates"][stack])

@@ -205,6 +205,47 @@ def test_a_registry_resolvers_model_data_url_becomes_its_fallback():
     assert template["Resources"]["Other"]["Properties"]["DisplayName"] == {"Fn::GetAtt": ["Resolver", "Source"]}
 
 
+# A Step Functions state machine without a name, in a stack whose name and the logical ID add up to more than 80
+# characters once moto appends its suffix (the Workspaces stack's custom-resource Provider waiter).
+LONG_STACK = "SageMakerCdkWorkspaces"
+MACHINE_TEMPLATE = {"Resources": {
+    "Role": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                "Principal": {"Service": "states.amazonaws.com"}}]}}},
+    "StudioTeardownProviderwaiterstatemachineF03E4B3C": {
+        "Type": "AWS::StepFunctions::StateMachine",
+        "Properties": {"RoleArn": {"Fn::GetAtt": ["Role", "Arn"]},
+                       "DefinitionString": json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}})}},
+}}
+
+
+def test_moto_does_not_truncate_generated_state_machine_names_and_an_explicit_name_works_around_it(cfn):
+    with pytest.raises((ClientError, ResponseParserError)):
+        _execute_change_set(cfn, LONG_STACK, copy.deepcopy(MACHINE_TEMPLATE))
+    fixed = copy.deepcopy(MACHINE_TEMPLATE)
+    renamed = rehearse._shorten_generated_names(fixed, LONG_STACK)
+    assert renamed == [("StudioTeardownProviderwaiterstatemachineF03E4B3C", "AWS::StepFunctions::StateMachine")]
+    name = fixed["Resources"]["StudioTeardownProviderwaiterstatemachineF03E4B3C"]["Properties"]["StateMachineName"]
+    assert len(name) <= 80 and name.startswith(f"{LONG_STACK}-StudioTeardown")
+    assert _execute_change_set(cfn, LONG_STACK + "2", fixed) == "CREATE_COMPLETE"
+    assert rehearse._shorten_generated_names(fixed, LONG_STACK) == []  # idempotent: named machines are left alone
+
+
+def test_studio_types_moto_skips_get_attribute_values_of_the_right_shape():
+    template = {"Resources": {
+        "Domain": {"Type": "AWS::SageMaker::Domain", "Properties": {"DomainName": "team"}},
+        "Profile": {"Type": "AWS::SageMaker::UserProfile",
+                    "Properties": {"DomainId": {"Fn::GetAtt": ["Domain", "DomainId"]}, "UserProfileName": "alice"}},
+        "Reader": {"Type": "AWS::IAM::Policy", "Properties": {"Resource": [
+            {"Fn::GetAtt": ["Domain", "DomainArn"]}, {"Fn::GetAtt": ["Profile", "UserProfileArn"]}]}},
+    }}
+    counts = rehearse._replace_skipped_arns(template)
+    assert template["Resources"]["Profile"]["Properties"]["DomainId"] == "d-domain"
+    assert "domain/d-domain" in json.dumps(template["Resources"]["Reader"]["Properties"]["Resource"][0])
+    assert "user-profile/rehearsal/alice" in json.dumps(template["Resources"]["Reader"]["Properties"]["Resource"][1])
+    assert sorted(counts) == ["Domain", "Profile"]
+
+
 # What the library synthesizes for a role: its grants in a customer-managed policy attached through `Roles`.
 MANAGED_POLICY_TEMPLATE = {"Resources": {
     "Role": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {

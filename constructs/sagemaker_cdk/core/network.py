@@ -57,6 +57,7 @@ class ModelNetwork(Construct):
         errors = PropErrors(f"ModelNetwork {self.node.path}")
         self.flow_log_group: logs.ILogGroup | None = None
         self.encryption_key: kms.IKey | None = encryption_key
+        self.owns_vpc = vpc is None
         if vpc is None:
             vpc = self._create_vpc(interface_endpoints, flow_log_retention)
         self.vpc: ec2.IVpc = vpc
@@ -140,6 +141,33 @@ class ModelNetwork(Construct):
             resource_arns=["*"],
         )
 
+    def add_workspace_endpoints(self) -> list[ec2.InterfaceVpcEndpoint]:
+        """Interface endpoints a workspace with no internet route needs (idempotent; new VPCs only).
+
+        Notebook instances and Studio's VpcOnly mode reach SageMaker's API and runtime, STS (the SageMaker Python
+        SDK's get_execution_role), CloudWatch Logs and ECR through these; S3 has the VPC's gateway endpoint. The
+        Studio developer guide ("Connect Amazon SageMaker Studio in a VPC to external resources") lists them. A VPC
+        passed in with `vpc=` is left alone: it must already have them (or a NAT gateway). Each costs about
+        $0.01/hour per AZ.
+        """
+        if not self.owns_vpc or not isinstance(self.vpc, ec2.Vpc):
+            return []
+        added: list[ec2.InterfaceVpcEndpoint] = []
+        for name, service in (
+            ("SageMakerApi", ec2.InterfaceVpcEndpointAwsService.SAGEMAKER_API),
+            ("SageMakerRuntime", ec2.InterfaceVpcEndpointAwsService.SAGEMAKER_RUNTIME),
+            ("Sts", ec2.InterfaceVpcEndpointAwsService.STS),
+            ("EcrApi", ec2.InterfaceVpcEndpointAwsService.ECR),
+            ("EcrDocker", ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER),
+            ("Logs", ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS),
+        ):
+            existing = self.vpc.node.try_find_child(name)
+            if isinstance(existing, ec2.InterfaceVpcEndpoint):
+                added.append(existing)
+                continue
+            added.append(self._interface_endpoint(self.vpc, name, service))
+        return added
+
     @classmethod
     @typed
     def default(cls, scope: Construct) -> "ModelNetwork":
@@ -187,24 +215,30 @@ class ModelNetwork(Construct):
                 ("EcrDocker", ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER),
                 ("Logs", ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS),
             ):
-                endpoint = vpc.add_interface_endpoint(name, service=service, private_dns_enabled=True)
-                acknowledge(
-                    endpoint,
-                    "AwsSolutions-EC23",
-                    "The endpoint's security group admits HTTPS from this VPC's own CIDR only (Fn::GetAtt "
-                    "Vpc.CidrBlock), which cdk-nag cannot resolve at synth; the VPC has no internet route.",
-                )
-                for finding in (
-                    "HIPAA.Security-EC2RestrictedCommonPorts",
-                    "HIPAA.Security-EC2RestrictedSSH",
-                    "NIST.800.53.R5-EC2RestrictedCommonPorts",
-                    "NIST.800.53.R5-EC2RestrictedSSH",
-                ):
-                    acknowledge(
-                        endpoint,
-                        finding,
-                        "The rule cannot evaluate the ingress source (Fn::GetAtt Vpc.CidrBlock); the only ingress "
-                        "is TCP 443 from this VPC's CIDR, so neither SSH nor other common ports are open.",
-                    )
+                self._interface_endpoint(vpc, name, service)
         return vpc
 
+    @staticmethod
+    def _interface_endpoint(
+        vpc: ec2.Vpc, name: str, service: ec2.IInterfaceVpcEndpointService
+    ) -> ec2.InterfaceVpcEndpoint:
+        endpoint = vpc.add_interface_endpoint(name, service=service, private_dns_enabled=True)
+        acknowledge(
+            endpoint,
+            "AwsSolutions-EC23",
+            "The endpoint's security group admits HTTPS from this VPC's own CIDR only (Fn::GetAtt "
+            "Vpc.CidrBlock), which cdk-nag cannot resolve at synth; the VPC has no internet route.",
+        )
+        for finding in (
+            "HIPAA.Security-EC2RestrictedCommonPorts",
+            "HIPAA.Security-EC2RestrictedSSH",
+            "NIST.800.53.R5-EC2RestrictedCommonPorts",
+            "NIST.800.53.R5-EC2RestrictedSSH",
+        ):
+            acknowledge(
+                endpoint,
+                finding,
+                "The rule cannot evaluate the ingress source (Fn::GetAtt Vpc.CidrBlock); the only ingress "
+                "is TCP 443 from this VPC's CIDR, so neither SSH nor other common ports are open.",
+            )
+        return endpoint
