@@ -52,8 +52,12 @@ synth: setup
 	@$(CDK) synth --quiet --no-notices
 	@echo "Synthesized into cdk.out/: $$(ls cdk.out/*.template.json | xargs -n1 basename | tr '\n' ' ')"
 
+# One pytest-xdist worker per core, at most 4 (each runs its own jsii runtime); PYTEST_WORKERS=0 runs in one process.
+# Whole test modules go to a worker, the reference app's together (tests/xdist_scheduling.py).
+PYTEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n < 4 ? n : 4 )))
+
 test: setup checkov-setup
-	@$(PY) -m pytest $(PYTEST_ARGS)
+	@$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # The sdist and the wheel (handlers, registry data and py.typed inside), built in an isolated environment and
 # checked with twine as PyPI would.

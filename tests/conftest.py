@@ -1,4 +1,8 @@
-"""Session-wide fixtures: the reference app is synthesized once (with the gating cdk-nag packs) and shared."""
+"""Session-wide fixtures: the reference app is synthesized once (with the gating cdk-nag packs) and shared.
+
+The hooks wire in the background jobs (tests/background.py) and, under pytest-xdist, the scheduling that keeps each
+module, and the reference app's modules together, on one worker (tests/xdist_scheduling.py).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,49 @@ from typing import Any  # noqa: E402
 
 import pytest  # noqa: E402
 
+import background  # noqa: E402
 import support  # noqa: E402
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    background.configure(config)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:  # xdist controller: before a worker starts
+    background.configure_node(node)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:  # xdist controller
+    background.start_for(ids)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:  # xdist controller
+    """Whole modules per worker, the reference app's modules together, the slow ones first (tests/xdist_scheduling.py)."""
+    if config.getvalue("dist") not in ("load", "loadgroup"):
+        return None  # an explicit --dist loadscope/loadfile/each/worksteal is xdist's own
+    from xdist_scheduling import ModuleUnits
+
+    return ModuleUnits(config, log, background.base())
+
+
+@pytest.hookimpl(trylast=True)  # after deselection, before the worker reports its collection to the controller
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if background.is_worker(config):
+        from xdist_scheduling import write_units
+
+        write_units(background.base(), items)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if not background.is_controller(session.config) and not background.is_worker(session.config):
+        background.start_for(item.nodeid for item in session.items)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    background.finish(session.config)
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,7 @@
 
     python tests/consumer/pipeline.py <work directory>
 
-writes <work directory>/result.json. tests/consumer/conftest.py starts it in the background as soon as pytest has
+writes <work directory>/result.json. tests/background.py starts it, once per test run, as soon as pytest has
 collected a consumer test, so that its processes (setuptools, pip, the CDK CLI, the app's jsii runtime) use the
 second core while the rest of the suite runs; test_consumer_app.py reads the result.
 
@@ -96,10 +96,9 @@ def run(work: Path) -> dict[str, Any]:
     return result
 
 
-def start(work: Path) -> subprocess.Popen[bytes]:
-    """Run this script in the background; its result lands in work/result.json."""
-    return subprocess.Popen([sys.executable, __file__, str(work)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, env=clean_env(), start_new_session=True)
+def command(work: Path) -> tuple[list[str], dict[str, str]]:
+    """This script as a background job (tests/background.py runs it in `work`); its result lands in work/result.json."""
+    return [sys.executable, __file__, str(work)], clean_env()
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Run the README's quick start and "Use it in your own CDK app" examples exactly as written, as a user would.
 
-tests/consumer/conftest.py starts both in the background once pytest has collected test_readme_examples.py (their
-CDK CLI, Python and jsii processes then use the second core); the tests read what they printed.
+tests/background.py runs both in the background, once per test run, as soon as pytest has collected
+test_readme_examples.py (their CDK CLI, Python and jsii processes run alongside the suite); the tests read what they
+printed (stdout.txt, stderr.txt in the job's directory).
 
 The quick start runs in a scratch directory that links the repository's .venv, node_modules, models and cdk.json, so
 its output directory never lands in the working tree, from an environment with no JSII_* variable and no venv on
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -40,28 +40,22 @@ def fresh_shell_env() -> dict[str, str]:
     return env
 
 
-def _popen(command: list[str], work: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    # A session of its own, so that conftest can stop the whole process group (CLI, app, jsii runtime).
-    with (work / "stdout.txt").open("wb") as stdout, (work / "stderr.txt").open("wb") as stderr:
-        return subprocess.Popen(command, cwd=work, env=env, stdout=stdout, stderr=stderr, start_new_session=True)
-
-
-def start_quick_start(work: Path) -> subprocess.Popen[bytes]:
-    """The quick start's churn.py and its `cdk synth` bash block, in `work`."""
+def quick_start(work: Path) -> tuple[list[str], dict[str, str]]:
+    """The quick start's churn.py and its `cdk synth` bash block, to run in `work`."""
     quick_start = section("Quick start")
     (app,) = code_blocks(quick_start, "python")
     (commands,) = [block for block in code_blocks(quick_start, "bash") if "cdk synth" in block]
     for name in (".venv", "node_modules", "models", "cdk.json"):
         (work / name).symlink_to(ROOT / name)
     (work / "churn.py").write_text(app)
-    return _popen(["bash", "-e", "-c", commands], work, fresh_shell_env())
+    return ["bash", "-e", "-c", commands], fresh_shell_env()
 
 
-def start_own_app(work: Path) -> subprocess.Popen[bytes]:
+def own_app(work: Path) -> tuple[list[str], dict[str, str]]:
     """The app.py of "Use it in your own CDK app", run by Python with its model next to it, in `work`."""
     (app,) = code_blocks(section("Use it in your own CDK app"), "python")
     (work / "model").symlink_to(ROOT / "models" / "xgboost")
     (work / "app.py").write_text(app)
     env = {**fresh_shell_env(), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "18,20",
            "CDK_OUTDIR": str(work / "cdk.out")}
-    return _popen([sys.executable, "app.py"], work, env)
+    return [sys.executable, "app.py"], env
