@@ -5,8 +5,10 @@ Each target is staged in .mutation/<target>/ so that mutmut sees the module unde
 (handlers are imported as top-level modules, the validation modules as sagemaker_cdk.core.*), together with the
 tests that exercise it. One moto server serves every forked test session (MOTO_SERVER_URL).
 
-    .venv/bin/python scripts/mutation.py                 # every target, then mutation/scores.json
+    .venv/bin/python scripts/mutation.py                 # every target, then mutation/scores/<target>.json
     .venv/bin/python scripts/mutation.py invoke_endpoint # one target
+    .venv/bin/python scripts/mutation.py invoke_endpoint --survivors  # after adding tests: re-test only the
+                                                         # previous run's survivors and untested mutants
 
 Scores are killed / (killed + survived + no tests + timeout + suspicious). Lines matching DO_NOT_MUTATE (logging
 calls and the like, whose text is not behaviour) are not mutated; mutation/ACCEPTED.md lists the survivors that are
@@ -28,7 +30,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 STAGE = ROOT / ".mutation"
-SCORES = ROOT / "mutation" / "scores.json"
+SCORES = ROOT / "mutation" / "scores"  # one <target>.json per target
 sys.path.insert(0, str(ROOT / "tests"))
 
 # Lines whose mutation changes no behaviour a caller can rely on: log statements and their field dicts.
@@ -81,6 +83,34 @@ TARGETS = {
             ("neo_compile.py",),
         ),
         Target(
+            "labeling_manifest",
+            0.90,
+            (("lambda/labeling_manifest/labeling_manifest.py", "labeling_manifest.py"),),
+            HANDLER_TEST_SUPPORT + ("tests/handlers/test_labeling_manifest.py",),
+            ("labeling_manifest.py",),
+        ),
+        Target(
+            "registry_resolver",
+            0.90,
+            (("lambda/registry_resolver/registry_resolver.py", "registry_resolver.py"),),
+            HANDLER_TEST_SUPPORT + ("tests/handlers/test_registry_resolver.py",),
+            ("registry_resolver.py",),
+        ),
+        Target(
+            "scaling_guard",
+            0.90,
+            (("lambda/scaling_guard/scaling_guard.py", "scaling_guard.py"),),
+            HANDLER_TEST_SUPPORT + ("tests/handlers/test_scaling_guard_handler.py",),
+            ("scaling_guard.py",),
+        ),
+        Target(
+            "studio_teardown",
+            0.90,
+            (("lambda/studio_teardown/studio_teardown.py", "studio_teardown.py"),),
+            HANDLER_TEST_SUPPORT + ("tests/handlers/test_studio_teardown.py",),
+            ("studio_teardown.py",),
+        ),
+        Target(
             "validation",
             0.85,
             (("constructs/sagemaker_cdk", "sagemaker_cdk"),),
@@ -128,14 +158,41 @@ def stage(target: Target) -> Path:
     return work
 
 
-def run(target: Target, children: int) -> dict:
-    work = stage(target)
+def restage_tests(target: Target) -> Path:
+    """Keep the stage and its mutants' results; copy the target's tests again (the mutated sources must not change)."""
+    work = STAGE / target.name
+    for source, staged in target.sources:
+        if (ROOT / source).is_file() and (ROOT / source).read_bytes() != (work / staged).read_bytes():
+            raise SystemExit(f"{source} changed since the last run: run the target again without --survivors")
+    for test in target.tests:
+        shutil.copy2(ROOT / test, work / "tests" / Path(test).name)
+    return work
+
+
+def previous_open(work: Path) -> list[str]:
+    """The mutants of the last run that survived or were never tested (mutmut's exit code 0 or none)."""
+    names = []
+    for meta in (work / "mutants").rglob("*.meta"):
+        codes = json.loads(meta.read_text()).get("exit_code_by_key", {})
+        names += [name for name, code in codes.items() if code in (0, None)]
+    return sorted(names)
+
+
+def run(target: Target, children: int, survivors_only: bool = False) -> dict:
     mutmut = [sys.executable, "-m", "mutmut"]
     env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "18,20",
            "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "18,20"}
     started = time.monotonic()
-    subprocess.run([*mutmut, "run", "--max-children", str(children)], cwd=work, env=env,
-                   stdout=subprocess.DEVNULL, check=False)
+    if survivors_only and (STAGE / target.name / "mutants").is_dir():
+        work = restage_tests(target)
+        again = previous_open(work)
+        if again:
+            subprocess.run([*mutmut, "run", "--max-children", str(children), *again], cwd=work, env=env,
+                           stdout=subprocess.DEVNULL, check=False)
+    else:
+        work = stage(target)
+        subprocess.run([*mutmut, "run", "--max-children", str(children)], cwd=work, env=env,
+                       stdout=subprocess.DEVNULL, check=False)
     subprocess.run([*mutmut, "export-cicd-stats"], cwd=work, env=env, stdout=subprocess.DEVNULL, check=True)
     stats = json.loads((work / "mutants" / "mutmut-cicd-stats.json").read_text())
     results = subprocess.run([*mutmut, "results"], cwd=work, env=env, capture_output=True, text=True, check=True)
@@ -159,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("targets", nargs="*", default=[], metavar="TARGET", help=f"any of {', '.join(TARGETS)}")
     parser.add_argument("--children", type=int, default=1, help="parallel mutant runs (default 1: shared moto)")
+    parser.add_argument("--survivors", action="store_true",
+                        help="keep the last run's stage and re-test only its survivors and untested mutants")
     args = parser.parse_args(argv)
     names = args.targets or list(TARGETS)
     unknown = [n for n in names if n not in TARGETS]
@@ -170,19 +229,19 @@ def main(argv: list[str] | None = None) -> int:
     proc, url = moto_server.start()
     os.environ["MOTO_SERVER_URL"] = url
     try:
-        scores = json.loads(SCORES.read_text()) if SCORES.exists() else {}
+        scores = {}
         for name in names:
             print(f"mutation: {name} ...", flush=True)
-            scores[name] = run(TARGETS[name], args.children)
+            scores[name] = run(TARGETS[name], args.children, args.survivors)
             s = scores[name]
+            SCORES.mkdir(parents=True, exist_ok=True)
+            (SCORES / f"{name}.json").write_text(json.dumps(s, indent=1, sort_keys=True) + "\n")
             print(f"mutation: {name}: {s['score']:.1%} killed ({s['killed']} of {s['total']}, {s['survived']} "
                   f"survived, {s['no_tests']} untested) in {s['seconds']} s; goal {s['goal']:.0%}", flush=True)
     finally:
         moto_server.stop(proc)
-    SCORES.parent.mkdir(exist_ok=True)
-    SCORES.write_text(json.dumps(scores, indent=1, sort_keys=True) + "\n")
     short = [n for n in names if scores[n]["score"] < scores[n]["goal"]]
-    print(f"mutation: wrote {SCORES.relative_to(ROOT)}" + (f"; below goal: {', '.join(short)}" if short else ""))
+    print(f"mutation: wrote {SCORES.relative_to(ROOT)}/" + (f"; below goal: {', '.join(short)}" if short else ""))
     return 1 if short else 0
 
 

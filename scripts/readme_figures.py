@@ -5,7 +5,7 @@ The README holds blocks between `<!-- generated:NAME -->` and `<!-- /generated:N
 from the repository itself:
 
     snapshots  every syrupy snapshot file under tests/ (what a snapshot update can change)
-    mutation   the mutation scores `make mutation` wrote to mutation/scores.json, against their goals
+    mutation   the mutation scores `make mutation` wrote to mutation/scores/<target>.json, against their goals
 
     .venv/bin/python scripts/readme_figures.py          # rewrite README.md (make readme; make mutation runs it)
     .venv/bin/python scripts/readme_figures.py --check  # exit 1 if README.md is stale (tests/test_readme_figures.py)
@@ -33,10 +33,9 @@ def snapshots() -> str:
 
 
 def mutation() -> str:
-    path = ROOT / "mutation" / "scores.json"
-    if not path.exists():
+    scores = {path.stem: json.loads(path.read_text()) for path in sorted((ROOT / "mutation" / "scores").glob("*.json"))}
+    if not scores:
         return "No mutation run recorded yet: run `make mutation`."
-    scores = json.loads(path.read_text())
     lines = [
         "| module | mutants | killed | survived | untested | score | goal |",
         "|---|---|---|---|---|---|---|",
