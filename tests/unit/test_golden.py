@@ -193,3 +193,28 @@ def test_labeling_prefixes(reference_templates: dict[str, Any]) -> None:
     env = _env(reference_templates["labeling"], "ShapeLabelsManifestFunction")
     assert env["INPUT_PREFIX"] == "labeling/shape-labels/input/"
     assert env["MANIFEST_PREFIX"] == "labeling/shape-labels/input/_labeling/manifests/"
+
+
+def _names(template: dict[str, Any], type_: str, prop: str) -> dict[str, Any]:
+    """Logical id -> the name property: both are identities (a change to either replaces the resource)."""
+    return {logical_id: props.get(prop) for logical_id, props in _resources(template, type_).items()}
+
+
+def test_workspace_names(reference_templates: dict[str, Any]) -> None:
+    # A renamed notebook or domain is a replaced one: its EBS volume, or every user's home directory on EFS, is gone.
+    workspaces = reference_templates["workspaces"]
+    assert _names(workspaces, "AWS::SageMaker::NotebookInstance", "NotebookInstanceName") == {
+        "Notebook985EE735": "sagemakercdkworkspaces-notebook-78de1bb3"}
+    assert _names(workspaces, "AWS::SageMaker::NotebookInstanceLifecycleConfig",
+                  "NotebookInstanceLifecycleConfigName") == {
+        "NotebookLifecycleConfig48B89718": "sagemakercdkworkspaces-notebook-78de1bb3-config"}
+    assert _names(workspaces, "AWS::SageMaker::Domain", "DomainName") == {
+        "Studio43727D10": "SageMakerCdkWorkspaces-Studio-886A60E8"}
+    assert _names(workspaces, "AWS::SageMaker::UserProfile", "UserProfileName") == {
+        "StudioDataScientist3AAD4F59": "data-scientist", "StudioMlopsEngineerAE6B67DA": "mlops-engineer"}
+    assert _names(workspaces, "AWS::SageMaker::Space", "SpaceName") == {"StudioTeamSpaceCC441855": "team"}
+
+
+def test_workteam_name(reference_templates: dict[str, Any]) -> None:
+    assert _names(reference_templates["labeling"], "AWS::SageMaker::Workteam", "WorkteamName") == {
+        "WorkteamBAC3ABC3": "SageMakerCdkLabeling-Workteam"}
