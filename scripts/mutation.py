@@ -169,12 +169,17 @@ def restage_tests(target: Target) -> Path:
     return work
 
 
+# mutmut's exit codes that settle a mutant (mutmut/stats.py): killed (1, 3), skipped (34), caught by type check (37).
+# Everything else is re-tested: survived (0), not run (None), no tests (5, 33), timeouts, suspicious.
+_SETTLED = {1, 3, 34, 37}
+
+
 def previous_open(work: Path) -> list[str]:
-    """The mutants of the last run that survived or were never tested (mutmut's exit code 0 or none)."""
+    """The mutants of the last run that were not killed: survivors, untested ones, timeouts."""
     names = []
     for meta in (work / "mutants").rglob("*.meta"):
         codes = json.loads(meta.read_text()).get("exit_code_by_key", {})
-        names += [name for name, code in codes.items() if code in (0, None)]
+        names += [name for name, code in codes.items() if code not in _SETTLED]
     return sorted(names)
 
 

@@ -191,3 +191,87 @@ def test_nag_resource_renders_like_cdk_nag() -> None:
     assert v.nag_resource(stack, bucket.arn_for_objects("p/*")) == f"<{logical}.Arn>/p/*"
     assert v.nag_resource(stack, "plain") == "plain"
     assert v.nag_resource(stack, {"Fn::Sub": "a-${AWS::Region}"}) == "{'Fn::Sub': 'a-${AWS::Region}'}"
+
+
+# -- acknowledge: one call, every scanner ----------------------------------------------------------------------------
+
+REASON = "The queue carries failure records only."
+
+
+def _queue_app() -> tuple[cdk.App, cdk.Stack, object]:
+    from aws_cdk import aws_sqs as sqs
+
+    app = cdk.App()
+    stack = cdk.Stack(app, "Acks")
+    return app, stack, sqs.Queue(stack, "Queue")
+
+
+def _acknowledged(scope: object) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for entry in scope.node.metadata:  # type: ignore[attr-defined]
+        if entry.type == "aws:cdk:acknowledged-rules":
+            found.update(entry.data)
+    return found
+
+
+def _checkov_skips(app: cdk.App) -> list[dict[str, str]]:
+    template = app.synth().get_stack_by_name("Acks").template
+    (queue,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::SQS::Queue"]
+    return queue.get("Metadata", {}).get("checkov", {}).get("skip", [])
+
+
+@pytest.mark.parametrize("reason", ["", "x" * 19, "   " + "x" * 19 + "   ", None, 42])
+def test_acknowledge_refuses_a_reason_a_reviewer_would_not_accept(reason: object) -> None:
+    _, _, queue = _queue_app()
+    with pytest.raises(ValueError) as raised:
+        v.acknowledge(queue, "AwsSolutions-SQS3", reason)  # type: ignore[arg-type]
+    assert str(raised.value) == (
+        f"acknowledge('AwsSolutions-SQS3'): give a reason a reviewer would accept, got {reason!r}")
+    assert _acknowledged(queue) == {}
+
+
+def test_acknowledge_accepts_twenty_characters() -> None:
+    _, _, queue = _queue_app()
+    v.acknowledge(queue, "AwsSolutions-SQS3", "x" * 20)
+    assert _acknowledged(queue) == {"AwsSolutions::AwsSolutions-SQS3": "x" * 20}
+
+
+@pytest.mark.parametrize("finding, key", [
+    ("AwsSolutions-IAM5[Resource::*]", "AwsSolutions::AwsSolutions-IAM5[Resource::*]"),
+    # The pack is what precedes the FIRST hyphen: resource names in the granular suffix have hyphens of their own.
+    ("AwsSolutions-IAM5[Resource::<ml-artifacts.Arn>/train-data/*]",
+     "AwsSolutions::AwsSolutions-IAM5[Resource::<ml-artifacts.Arn>/train-data/*]"),
+    ("HIPAA.Security-SQSQueueSSLRequestsOnly", "HIPAA.Security::HIPAA.Security-SQSQueueSSLRequestsOnly"),
+    ("NIST.800.53.R5-SQSQueueSSLRequestsOnly", "NIST.800.53.R5::NIST.800.53.R5-SQSQueueSSLRequestsOnly"),
+])
+def test_acknowledge_writes_the_cdk_nag_acknowledgement_under_its_pack(finding: str, key: str) -> None:
+    _, _, queue = _queue_app()
+    v.acknowledge(queue, finding, REASON)
+    assert _acknowledged(queue) == {key: REASON}
+
+
+def test_a_mapped_rule_writes_the_checkov_skip_with_the_same_reason() -> None:
+    app, _, queue = _queue_app()
+    v.acknowledge(queue, "AwsSolutions-SQS2", REASON)
+    assert _acknowledged(queue) == {"AwsSolutions::AwsSolutions-SQS2": REASON}
+    assert _checkov_skips(app) == [{"id": "CKV_AWS_27", "comment": REASON}]
+
+
+def test_a_checkov_id_writes_only_the_checkov_skip() -> None:
+    app, _, queue = _queue_app()
+    v.acknowledge(queue, "CKV_AWS_27", REASON)
+    assert _acknowledged(queue) == {}
+    assert _checkov_skips(app) == [{"id": "CKV_AWS_27", "comment": REASON}]
+
+
+def _aspects(scope_for_ack: str) -> list[str]:
+    app, stack, queue = _queue_app()
+    v.acknowledge({"stack": stack, "queue": queue, "app": app}[scope_for_ack], "AwsSolutions-SQS3", REASON)
+    return [type(aspect).__name__ for aspect in cdk.Aspects.of(stack).all if type(aspect).__name__ != "CheckovSkips"]
+
+
+def test_acknowledging_in_a_stack_installs_the_managed_policy_aspect_once() -> None:
+    # The stack's library roles keep their grants in customer-managed policies (core/_managed_policies.py).
+    assert _aspects("stack") == ["ManagedRolePolicies"]
+    assert _aspects("queue") == ["ManagedRolePolicies"]
+    assert _aspects("app") == []  # outside any stack: nothing to install it on
