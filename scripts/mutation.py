@@ -117,6 +117,13 @@ TARGETS = {
             ("tests/unit/test_validation_module.py",),
             ("sagemaker_cdk/core/_validation.py",),
         ),
+        Target(
+            "types",
+            0.85,
+            (("constructs/sagemaker_cdk", "sagemaker_cdk"),),
+            ("tests/unit/test_types_module.py",),
+            ("sagemaker_cdk/core/_types.py",),
+        ),
     )
 }
 

@@ -207,16 +207,31 @@ def _fix(value: Any, hint: Any, accepted: str) -> str:
     if isinstance(value, str):
         for interface in (a for a in (typing.get_args(hint) or (hint,)) if _is_jsii_interface(a)):
             concrete = getattr(sys.modules.get(interface.__module__), interface.__name__[1:], None)
-            importers = sorted(n for n in dir(concrete) if n.startswith("from_")) if concrete is not None else []
+            importers = _importers(concrete) if concrete is not None else []
             if importers:
                 name = f"{_jsii_name(interface).rsplit('.', 1)[0]}.{concrete.__name__}"  # type: ignore[union-attr]
                 others = f" (or {', '.join(importers[1:])})" if importers[1:] else ""
                 return f"to use an existing one by name or ARN, import it with {name}.{importers[0]}(scope, id, ...){others}"
         if _container_hint([], hint) is not None:
             return f"pass a list, e.g. [{value!r}]"
-        if not accepts_type(hint, str) and not _is_literal(hint):
+        if not accepts_type(hint, str) and not _is_literal(hint) and not _is_scalar(hint):
             return f"pass the object itself, not a name ({accepted})"
     return f"pass {accepted}"
+
+
+def _importers(concrete: type) -> list[str]:
+    """`from_*` factories that take (scope, id, name or ARN): ARN ones first, then names, then lookups.
+
+    `from_cfn_*` wrap an L1 object, not a name, so they are no advice for someone who passed a string.
+    """
+    names = [n for n in dir(concrete) if n.startswith("from_") and not n.startswith("from_cfn_")]
+    return sorted(names, key=lambda n: (0 if "arn" in n else 1 if "name" in n else 2, n))
+
+
+def _is_scalar(hint: Any) -> bool:
+    """Numbers and booleans (or None): a string given for one is a wrong value, not the name of an object."""
+    members = typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, types.UnionType) else (hint,)
+    return all(m in (int, float, bool, _NONE) for m in members)
 
 
 def _is_literal(hint: Any) -> bool:
@@ -343,6 +358,8 @@ def _check_unique_id(owner: str, scope: Any, construct_id: str) -> None:
 def typed_fields(cls: C) -> C:
     """Check the fields of a dataclass against their annotations before its own `__post_init__` runs."""
     original = cls.__dict__.get("__post_init__")
+    # A subclass without its own __post_init__ still runs its base's (which may be checked and validating too).
+    inherited = next((vars(b)["__post_init__"] for b in cls.__mro__[1:] if "__post_init__" in vars(b)), None)
     hints: dict[str, Any] = {}
 
     def __post_init__(self: Any) -> None:
@@ -355,11 +372,12 @@ def typed_fields(cls: C) -> C:
             friendly = _befriend(value, hints[name])
             if friendly is not value:
                 object.__setattr__(self, name, friendly)
-        if original is not None:
-            original(self)
+        after = original or inherited
+        if after is not None:
+            after(self)
 
     already_processed = "__dataclass_fields__" in cls.__dict__
-    if already_processed and original is None and not any("__post_init__" in vars(b) for b in cls.__mro__[1:]):
+    if already_processed and original is None and inherited is None:
         # Applied above @dataclass to a class without __post_init__: the generated __init__ never calls one.
         init = cls.__init__
 
