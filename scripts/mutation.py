@@ -173,6 +173,9 @@ def restage_tests(target: Target) -> Path:
             raise SystemExit(f"{source} changed since the last run: run the target again without --survivors")
     for test in target.tests:
         shutil.copy2(ROOT / test, work / "tests" / Path(test).name)
+    # mutmut re-collects which tests reach which function only for tests it has not seen; a changed test keeps its
+    # old coverage, and a mutant it now reaches would count as untested or survive. Collect it all again.
+    (work / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
     return work
 
 

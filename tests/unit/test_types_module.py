@@ -248,120 +248,180 @@ def test_importers_prefer_arns_then_names_and_never_wrap_an_l1() -> None:
 
 
 # -- @typed ---------------------------------------------------------------------------------------------------------
+# The decorated classes and functions are made inside each test (not at import), so that the decorators themselves
+# run under the test: `make mutation` sees a mutant of `typed` or `typed_fields` only if they run during the test.
 
 
-class Widget(Construct):
-    @t.typed
-    def __init__(self, scope: Construct, id: str, *rest: Any, count: int = 1, bucket: Optional[s3.IBucket] = None,
-                 **extra: Any) -> None:
-        super().__init__(scope, id)
-        self.count, self.bucket, self.extra = count, bucket, extra
+def _widget() -> type:
+    def __init__(self: Any, scope: Construct, id: str, *rest: Any, count: int = 1,  # noqa: N807
+                 bucket: Optional[s3.IBucket] = None, **extra: Any) -> None:
+        Construct.__init__(self, scope, id)
+        self.count, self.bucket, self.rest, self.extra = count, bucket, rest, extra
+
+    __init__.__qualname__ = "Widget.__init__"  # as if defined at module level
+    return type("Widget", (Construct,), {"__init__": t.typed(__init__)})
 
 
-@t.typed
-def make(name: str, size: "Optional[int]" = None, unannotated=None) -> tuple[str, Any, Any]:  # noqa: ANN001
-    return name, size, unannotated
+def _make() -> Any:
+    def make(name: str, size: "Optional[int]" = None, unannotated=None) -> tuple[str, Any, Any]:  # noqa: ANN001
+        return name, size, unannotated
+
+    make.__qualname__ = "make"
+    return t.typed(make)
 
 
 def test_typed_passes_good_arguments_through() -> None:
+    make = _make()
     assert make("a", 2, unannotated=object) == ("a", 2, object)
     assert make("a") == ("a", None, None)
-    assert make.__sagemaker_cdk_typed__ is True  # type: ignore[attr-defined]
+    assert make("a", None, "anything") == ("a", None, "anything")  # unannotated: not checked
+    assert make.__sagemaker_cdk_typed__ is True
     assert make.__name__ == "make"
 
 
 def test_typed_names_the_function_and_checks_string_annotations() -> None:
-    with pytest.raises(TypeError) as raised:
-        make(3, "big")  # type: ignore[arg-type]
-    assert str(raised.value) == (
-        "make: invalid props:\n  - name must be a string, got int 3: pass a string\n"
-        "  - size must be an integer or None, got str 'big': pass an integer or None")
+    make = _make()
+    for _ in range(2):  # the second call uses the hints resolved by the first
+        with pytest.raises(TypeError) as raised:
+            make(3, "big")
+        assert str(raised.value) == (
+            "make: invalid props:\n  - name must be a string, got int 3: pass a string\n"
+            "  - size must be an integer or None, got str 'big': pass an integer or None")
+
+
+def _in_types_module(source: str) -> Any:
+    """A function defined from source, as if in a module that imports no package names (as under TYPE_CHECKING)."""
+    namespace: dict[str, Any] = {"__name__": __name__}
+    exec(source, namespace)  # noqa: S102 - test code
+    (function,) = [v for k, v in namespace.items() if k != "__name__" and callable(v)]
+    function.__module__ = "sagemaker_cdk.core._types"  # which has neither name below
+    return t.typed(function)
+
+
+def test_typed_resolves_package_names_its_module_imports_only_for_type_checking() -> None:
+    use = _in_types_module("def use(model: 'Model') -> None:\n    return None\n")
+    with pytest.raises(TypeError, match=r"^use: invalid props:\n  - model must be a Model, got str 'm'"):
+        use("m")
+    unknown = _in_types_module("def unknown(other: 'NotAPackageName') -> None:\n    return None\n")
+    with pytest.raises(NameError, match="NotAPackageName"):
+        unknown(1)
+    assert t._Names()["Model"].__name__ == "Model"
+    with pytest.raises(KeyError):
+        t._Names()["NotAPackageName"]
 
 
 def test_typed_leaves_a_wrong_call_to_python() -> None:
-    with pytest.raises(TypeError, match="missing a required argument: 'name'|missing 1 required positional"):
-        make()  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="missing 1 required positional argument: 'name'"):
+        _make()()
 
 
 def test_typed_names_the_construct_by_its_path() -> None:
+    widget = _widget()
     stack = cdk.Stack(cdk.App(), "Typed")
     with pytest.raises(TypeError) as raised:
-        Widget(stack, "W", count="2")  # type: ignore[arg-type]
-    assert str(raised.value).startswith("Widget Typed/W: invalid props:\n  - count must be an integer, got str '2'")
+        widget(stack, "W", count="2")
+    assert str(raised.value) == "Widget Typed/W: invalid props:\n  - count must be an integer, got str '2': pass an integer"
     with pytest.raises(TypeError) as raised:
-        Widget(cdk.App(), "Top", count="2")  # type: ignore[arg-type]
+        widget(cdk.App(), "Top", count="2")
     assert str(raised.value).startswith("Widget Top: invalid props:\n  - count must be an integer")
+    with pytest.raises(TypeError) as raised:
+        widget(object(), 5, count="2")  # no construct id to name it by
+    assert str(raised.value).startswith("Widget: invalid props:\n  - scope must be a constructs.Construct")
 
 
 def test_typed_unwraps_an_artifact_bucket_and_skips_self_and_varargs() -> None:
     stack = cdk.Stack(cdk.App(), "Friendly")
     artifacts = ArtifactBucket(stack, "Artifacts")
-    widget = Widget(stack, "W", count=2, bucket=artifacts, anything=object)
-    assert widget.bucket is artifacts.bucket and widget.count == 2 and widget.extra == {"anything": object}
+    widget = _widget()(stack, "W", "positional", 7, count=2, bucket=artifacts, anything=object)
+    assert widget.bucket is artifacts.bucket and widget.count == 2
+    assert widget.rest == ("positional", 7) and widget.extra == {"anything": object}
+    assert _widget()(stack, "Plain", bucket=_BUCKET).bucket is _BUCKET
 
 
 def test_typed_says_a_duplicate_id_in_python() -> None:
+    widget = _widget()
     stack = cdk.Stack(cdk.App(), "Dup")
-    Widget(stack, "W")
+    widget(stack, "W")
     with pytest.raises(ValueError) as raised:
-        Widget(stack, "W")
+        widget(stack, "W")
     assert str(raised.value) == (
         "Widget Dup/W: invalid props:\n  - id ('W') is already used by another construct in Dup: give each construct "
         "a unique id within its scope")
     app = cdk.App()
-    Widget(app, "Root")
+    widget(app, "Root")
     with pytest.raises(ValueError, match="already used by another construct in the app: give each"):
-        Widget(app, "Root")
+        widget(app, "Root")
 
 
 # -- @typed_fields --------------------------------------------------------------------------------------------------
 
 
-@t.typed_fields
-@dataclasses.dataclass(frozen=True)
-class Plain:
-    name: str
-    size: Optional[int] = None
-    bucket: Optional[s3.IBucket] = None
+def _plain() -> type:
+    @t.typed_fields
+    @dataclasses.dataclass(frozen=True)
+    class Plain:
+        name: str
+        size: Optional[int] = None
+        bucket: Optional[s3.IBucket] = None
+        derived: int = dataclasses.field(default=0, init=False)
+
+    return Plain
 
 
-@dataclasses.dataclass(frozen=True)
-class _WithPostInit:
-    name: str
-    calls: list = dataclasses.field(default_factory=list)
+def _with_post_init() -> tuple[type, type]:
+    @dataclasses.dataclass(frozen=True)
+    class WithPostInit:
+        name: str
+        calls: list = dataclasses.field(default_factory=list)
 
-    def __post_init__(self) -> None:
-        self.calls.append(self.name)
+        def __post_init__(self) -> None:
+            self.calls.append(self.name)
 
+    checked = t.typed_fields(WithPostInit)
 
-WithPostInit = t.typed_fields(_WithPostInit)
+    @t.typed_fields
+    @dataclasses.dataclass(frozen=True)
+    class Child(WithPostInit):
+        extra: int = 0
 
-
-@t.typed_fields
-@dataclasses.dataclass(frozen=True)
-class Child(_WithPostInit):
-    extra: int = 0
+    return checked, Child
 
 
 def test_typed_fields_checks_every_field_and_names_the_class() -> None:
-    assert Plain("a", 2).size == 2
-    with pytest.raises(TypeError) as raised:
-        Plain(3, "x")  # type: ignore[arg-type]
-    assert str(raised.value) == (
-        "Plain: invalid props:\n  - name must be a string, got int 3: pass a string\n"
-        "  - size must be an integer or None, got str 'x': pass an integer or None")
-    assert Plain.__sagemaker_cdk_typed__ is True  # type: ignore[attr-defined]
+    plain = _plain()
+    assert plain("a", 2).size == 2
+    for _ in range(2):  # the second instance uses the hints resolved by the first
+        with pytest.raises(TypeError) as raised:
+            plain(3, "x")
+        assert str(raised.value) == (
+            "Plain: invalid props:\n  - name must be a string, got int 3: pass a string\n"
+            "  - size must be an integer or None, got str 'x': pass an integer or None")
+    assert plain.__sagemaker_cdk_typed__ is True
 
 
 def test_typed_fields_unwraps_an_artifact_bucket_in_a_frozen_dataclass() -> None:
-    assert Plain("a", bucket=_ARTIFACTS).bucket is _ARTIFACTS.bucket
-    assert Plain("a", bucket=_BUCKET).bucket is _BUCKET
+    plain = _plain()
+    assert plain("a", bucket=_ARTIFACTS).bucket is _ARTIFACTS.bucket
+    assert plain("a", bucket=_BUCKET).bucket is _BUCKET
+    assert plain("a").bucket is None
+
+
+def test_typed_fields_applied_below_dataclass_checks_too() -> None:
+    @dataclasses.dataclass(frozen=True)
+    @t.typed_fields
+    class Below:
+        name: str
+
+    assert Below("a").name == "a"
+    with pytest.raises(TypeError, match=r"^Below: invalid props:\n  - name must be a string"):
+        Below(1)
 
 
 def test_typed_fields_runs_the_classes_own_post_init_after_the_check() -> None:
-    assert WithPostInit("a").calls == ["a"]
-    with pytest.raises(TypeError, match="_WithPostInit: invalid props"):
-        WithPostInit(1)  # type: ignore[arg-type]
-    assert Child("b", extra=1).calls == ["b"]  # inherited __post_init__ still runs
+    with_post_init, child = _with_post_init()
+    assert with_post_init("a").calls == ["a"]
+    with pytest.raises(TypeError, match="WithPostInit: invalid props"):
+        with_post_init(1)
+    assert child("b", extra=1).calls == ["b"]  # the inherited __post_init__ still runs, once
     with pytest.raises(TypeError, match="Child: invalid props:\n  - extra must be an integer"):
-        Child("b", extra="1")  # type: ignore[arg-type]
+        child("b", extra="1")
