@@ -213,6 +213,11 @@ def run(target: Target, children: int, survivors_only: bool = False) -> dict:
     results = subprocess.run([*mutmut, "results"], cwd=work, env=env, capture_output=True, text=True, check=True)
     survivors = sorted(line.split(":")[0].strip() for line in results.stdout.splitlines() if ": survived" in line)
     tested = stats["killed"] + stats["survived"] + stats["no_tests"] + stats["timeout"] + stats["suspicious"]
+    if stats["total"] and not tested:
+        # mutmut gives up before the first mutant when the unmutated tests fail ("Failed to run clean test"), e.g.
+        # a test that only passes once per process (mutmut runs them twice in one process: stats, then clean).
+        raise SystemExit(f"mutation: {target.name}: mutmut evaluated no mutant; see why with "
+                         f"`cd {work.relative_to(ROOT)} && {sys.executable} -m mutmut run`")
     return {
         "module": target.mutate[0],
         "goal": target.goal,

@@ -12,7 +12,7 @@ from typing import Any, Literal, Mapping, Optional, Sequence, Union
 
 import aws_cdk as cdk
 import pytest
-from aws_cdk import aws_iam as iam, aws_kms as kms, aws_s3 as s3
+from aws_cdk import aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_s3 as s3, aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from sagemaker_cdk import ArtifactBucket
@@ -61,7 +61,8 @@ T = typing.TypeVar("T")
     ([], list[str], True), ([1, "a"], list, True), (3, list[int], False), ({"a": 1}, Sequence[str], False),
     # tuples: fixed length and per-position types, or homogeneous with Ellipsis
     ((1, "a"), tuple[int, str], True), ((1, 2), tuple[int, str], False), ((1,), tuple[int, str], False),
-    ((1, 2, 3), tuple[int, ...], True), ((1, "a"), tuple[int, ...], False),
+    ((1, 2, 3), tuple[int, ...], True), ((1, "a"), tuple[int, ...], False), ((1,), tuple[int], True),
+    (("a",), tuple[int], False), ((1, "a", 2), tuple[int, str, int], True),
     # other generic aliases: isinstance on the origin
     (iter([]), typing.Iterator[int], True), (3, typing.Iterator[int], False),
     # jsii interfaces: what the class declares it implements; an ArtifactBucket for an IBucket
@@ -89,7 +90,7 @@ def test_a_runtime_checkable_protocol_is_checked() -> None:
 
 
 def test_an_imported_resources_proxy_is_checked_through_its_delegates() -> None:
-    imported = iam.Role.from_role_arn(_STACK, "ImportedRole", "arn:aws:iam::123456789012:role/x")
+    imported = iam.Role.from_role_arn(cdk.Stack(), "ImportedRole", "arn:aws:iam::123456789012:role/x")
     assert t.accepts(imported, iam.IRole)
     assert not t.accepts(imported, s3.IBucket)
 
@@ -108,6 +109,8 @@ def test_an_imported_resources_proxy_is_checked_through_its_delegates() -> None:
     (list[iam.IRole], "a list of aws_iam.IRole"), (typing.Iterator[int], "an Iterator"),
     (s3.IBucket, "an ArtifactBucket or an aws_s3.IBucket"), (iam.IRole, "an aws_iam.IRole"),
     (Optional[kms.IKey], "an aws_kms.IKey or None"),
+    (Union[s3.IBucket, ArtifactBucket], "an ArtifactBucket or an aws_s3.IBucket"),  # each accepted type once
+    (Optional[bool], "True or False or None"),
     (EndpointRef, "an EndpointRef (an object with endpoint_arn and endpoint_name)"),
     (ArtifactBucket, "an ArtifactBucket"), (cdk.Duration, "an aws_cdk.Duration"), (Construct, "a constructs.Construct"),
     (iam.Role, "an aws_iam.Role"), (Colour, "a Colour"), (T, "a ~T"),
@@ -157,6 +160,10 @@ def test_show_cuts_long_values_at_eighty_characters() -> None:
     ("mode", 3, Literal["a", "b"], "mode must be one of 'a', 'b', got int 3: pass one of 'a', 'b'"),
     ("mode", "c", Optional[Literal[1]], "mode must be one of 1 or None, got str 'c': pass one of 1 or None"),
     ("name", 3, Optional[str], "name must be a string or None, got int 3: pass a string or None"),
+    ("wait", "5m", Optional[cdk.Duration], "wait must be an aws_cdk.Duration or None, got str '5m': pass the object "
+                                          "itself, not a name (an aws_cdk.Duration or None)"),
+    ("size", "5", Union[int, float, None], "size must be an integer or a number or None, got str '5': pass an integer or "
+                                           "a number or None"),
     ("name", b"x", Union[str, int], "name must be a string or an integer, got bytes b'x': pass a string or an integer"),
 ])
 def test_type_error_names_the_prop_the_types_the_value_and_the_fix(prop: str, value: Any, hint: Any,
@@ -207,6 +214,11 @@ def test_container_hint_picks_the_union_member_of_the_values_kind() -> None:
     assert t._container_hint({1}, typing.AbstractSet[int]) is None
     assert t._container_hint("ab", Sequence[str]) is None
     assert t._container_hint(["a"], int) is None
+    # A member that is no container (or a tuple) is passed over, not the end of the search.
+    assert t._container_hint(["a"], Union[tuple[int, int], int, Sequence[str]]) == (
+        typing.get_origin(Sequence[str]), (str,))
+    assert t.problems("p", ["a", 1], Union[tuple[int, int], Sequence[str]]) == [
+        "p[1] must be a string, got int 1: pass a string"]
 
 
 def test_check_raises_one_type_error_with_every_message() -> None:
@@ -245,6 +257,18 @@ def test_importers_prefer_arns_then_names_and_never_wrap_an_l1() -> None:
     assert t._importers(iam.Role) == ["from_role_arn", "from_role_name", "from_lookup"]
     assert t._importers(s3.Bucket) == ["from_bucket_arn", "from_bucket_name", "from_bucket_attributes"]
     assert t._importers(kms.Key) == ["from_key_arn", "from_lookup"]
+    # ARN importers first even where a name importer sorts before them alphabetically
+    assert t._importers(secretsmanager.Secret) == [
+        "from_secret_complete_arn", "from_secret_partial_arn", "from_secret_name_v2", "from_secret_attributes"]
+
+
+def test_import_advice_with_one_importer_and_without_any() -> None:
+    assert t.type_error("acl", "acl-1", ec2.INetworkAcl) == (
+        "acl must be an aws_ec2.INetworkAcl, got str 'acl-1': to use an existing one by name or ARN, import it with "
+        "aws_ec2.NetworkAcl.from_network_acl_id(scope, id, ...)")
+    # aws_iam has no class Grantable to import an IGrantable with
+    assert t.type_error("p", "x", iam.IGrantable) == (
+        "p must be an aws_iam.IGrantable, got str 'x': pass the object itself, not a name (an aws_iam.IGrantable)")
 
 
 # -- @typed ---------------------------------------------------------------------------------------------------------
@@ -253,8 +277,8 @@ def test_importers_prefer_arns_then_names_and_never_wrap_an_l1() -> None:
 
 
 def _widget() -> type:
-    def __init__(self: Any, scope: Construct, id: str, *rest: Any, count: int = 1,  # noqa: N807
-                 bucket: Optional[s3.IBucket] = None, **extra: Any) -> None:
+    def __init__(self: Any, scope: Construct, id: str, *rest: str, count: int = 1,  # noqa: N807
+                 bucket: Optional[s3.IBucket] = None, **extra: str) -> None:
         Construct.__init__(self, scope, id)
         self.count, self.bucket, self.rest, self.extra = count, bucket, rest, extra
 
@@ -306,7 +330,7 @@ def test_typed_resolves_package_names_its_module_imports_only_for_type_checking(
     with pytest.raises(NameError, match="NotAPackageName"):
         unknown(1)
     assert t._Names()["Model"].__name__ == "Model"
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError, match="NotAPackageName"):
         t._Names()["NotAPackageName"]
 
 
@@ -330,6 +354,7 @@ def test_typed_names_the_construct_by_its_path() -> None:
 
 
 def test_typed_unwraps_an_artifact_bucket_and_skips_self_and_varargs() -> None:
+    # *rest and **extra are annotated `str`, but variadic arguments are not checked (the annotation is per item)
     stack = cdk.Stack(cdk.App(), "Friendly")
     artifacts = ArtifactBucket(stack, "Artifacts")
     widget = _widget()(stack, "W", "positional", 7, count=2, bucket=artifacts, anything=object)
@@ -415,6 +440,24 @@ def test_typed_fields_applied_below_dataclass_checks_too() -> None:
     assert Below("a").name == "a"
     with pytest.raises(TypeError, match=r"^Below: invalid props:\n  - name must be a string"):
         Below(1)
+
+
+def test_typed_fields_checks_before_the_classes_own_post_init_runs() -> None:
+    @dataclasses.dataclass(frozen=True)
+    class Shouting:
+        name: str
+
+        def __post_init__(self) -> None:
+            self.name.upper()  # an AttributeError for a non-string, if it ran first
+
+    checked = t.typed_fields(Shouting)
+    with pytest.raises(TypeError, match=r"^Shouting: invalid props:\n  - name must be a string, got int 1"):
+        checked(1)
+    calls: list[str] = []
+    _, child = _with_post_init()
+    with pytest.raises(TypeError, match="Child: invalid props"):
+        child("b", calls, extra="1")
+    assert calls == []  # the check came first: the inherited __post_init__ never ran
 
 
 def test_typed_fields_runs_the_classes_own_post_init_after_the_check() -> None:

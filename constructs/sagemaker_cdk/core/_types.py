@@ -214,7 +214,8 @@ def _fix(value: Any, hint: Any, accepted: str) -> str:
                 return f"to use an existing one by name or ARN, import it with {name}.{importers[0]}(scope, id, ...){others}"
         if _container_hint([], hint) is not None:
             return f"pass a list, e.g. [{value!r}]"
-        if not accepts_type(hint, str) and not _is_literal(hint) and not _is_scalar(hint):
+        # (_fix only sees values their hint rejects: a string here means the hint accepts no string at all.)
+        if not _is_literal(hint) and not _is_scalar(hint):
             return f"pass the object itself, not a name ({accepted})"
     return f"pass {accepted}"
 
