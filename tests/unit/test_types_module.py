@@ -294,6 +294,14 @@ def _make() -> Any:
     return t.typed(make)
 
 
+def _fails_twice(call: Any, message: str) -> None:
+    """The same TypeError on the first call (which resolves the hints) and on the next (which reuses them)."""
+    for _ in range(2):
+        with pytest.raises(TypeError) as raised:
+            call()
+        assert str(raised.value) == message
+
+
 def test_typed_passes_good_arguments_through() -> None:
     make = _make()
     assert make("a", 2, unannotated=object) == ("a", 2, object)
@@ -305,12 +313,9 @@ def test_typed_passes_good_arguments_through() -> None:
 
 def test_typed_names_the_function_and_checks_string_annotations() -> None:
     make = _make()
-    for _ in range(2):  # the second call uses the hints resolved by the first
-        with pytest.raises(TypeError) as raised:
-            make(3, "big")
-        assert str(raised.value) == (
-            "make: invalid props:\n  - name must be a string, got int 3: pass a string\n"
-            "  - size must be an integer or None, got str 'big': pass an integer or None")
+    _fails_twice(lambda: make(3, "big"), (
+        "make: invalid props:\n  - name must be a string, got int 3: pass a string\n"
+        "  - size must be an integer or None, got str 'big': pass an integer or None"))
 
 
 def _in_types_module(source: str) -> Any:
@@ -415,12 +420,9 @@ def _with_post_init() -> tuple[type, type]:
 def test_typed_fields_checks_every_field_and_names_the_class() -> None:
     plain = _plain()
     assert plain("a", 2).size == 2
-    for _ in range(2):  # the second instance uses the hints resolved by the first
-        with pytest.raises(TypeError) as raised:
-            plain(3, "x")
-        assert str(raised.value) == (
-            "Plain: invalid props:\n  - name must be a string, got int 3: pass a string\n"
-            "  - size must be an integer or None, got str 'x': pass an integer or None")
+    _fails_twice(lambda: plain(3, "x"), (
+        "Plain: invalid props:\n  - name must be a string, got int 3: pass a string\n"
+        "  - size must be an integer or None, got str 'x': pass an integer or None"))
     assert plain.__sagemaker_cdk_typed__ is True
 
 
