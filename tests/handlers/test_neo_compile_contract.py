@@ -394,6 +394,18 @@ def test_throttling_and_server_errors_are_raised_as_botocore_errors(stub: Stubbe
     assert raised.value.response["Error"]["Code"] == code
 
 
+@pytest.mark.parametrize("response", [{"Error": {"Code": "Odd", "Message": "m"}},
+                                      {"Error": {"Code": "Odd", "Message": "m"}, "ResponseMetadata": {}}])
+def test_an_error_without_an_http_status_is_raised_unchanged(env: dict, monkeypatch: pytest.MonkeyPatch,
+                                                             response: dict) -> None:
+    error = ClientError(response, "CreateCompilationJob")
+    configured = settings()
+    monkeypatch.setattr(neo_compile, "CLIENT", mock.Mock(**{"create_compilation_job.side_effect": error}))
+    with pytest.raises(ClientError) as raised:
+        neo_compile.start(neo_compile.Artifact(BUCKET, KEY, None), configured)
+    assert raised.value is error
+
+
 def test_only_the_documented_errors_count_as_duplicates() -> None:
     def error(response: dict) -> ClientError:
         return ClientError(response, "CreateCompilationJob")
@@ -480,6 +492,7 @@ def test_empty_optional_settings_are_unset(env: dict) -> None:
                  VPC_SECURITY_GROUPS="", MAX_RUNTIME_SECONDS="", EVENTBRIDGE_KEYS_URL_ENCODED="")
     assert (s.data_input_config, s.compiler_options, s.kms_key_id, s.framework_version) == (None, None, None, None)
     assert (s.subnets, s.security_groups, s.max_runtime, s.eventbridge_keys_encoded) == ((), (), 900, True)
+    assert (s.target_device, s.target_platform) == ("ml_c5", None)  # Settings.target_platform: dict | None
 
 
 @pytest.mark.parametrize(
