@@ -175,6 +175,8 @@ def test_golden_names_for_each_way_of_naming_the_same_artifact(env: dict) -> Non
         # cut at a hyphen: the hyphen goes too
         ("neo/input/" + "a" * 32 + "_b.tar.gz", {}, "neo-8f3a2b1c-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-8605e95d6611bab3"),
         ("neo/input/__My Model__.tar.gz", {}, "neo-8f3a2b1c-my-model-0e331ab0a0f94087"),
+        # a leading symbol goes before the cut: all 33 characters stay readable
+        ("neo/input/_" + "a" * 40 + ".tar.gz", {}, "neo-8f3a2b1c-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-1ff777ce16fff60e"),
         ("neo/input/___.tar.gz", {}, "neo-8f3a2b1c-4277144ef46e6cac"),  # nothing readable: prefix and digest only
         ("neo/input/resnet/.tar.gz", {}, "neo-8f3a2b1c-resnet-a6d3437482ec368f"),  # an empty stem reads as its folder
         ("model.tar.gz", {"INPUT_PREFIX": "mod"}, "neo-8f3a2b1c-model-910ef48866930fef"),  # no folder to read
