@@ -79,7 +79,9 @@ TARGETS = {
             "neo_compile",
             0.90,
             (("lambda/neo_compile/neo_compile.py", "neo_compile.py"),),
-            HANDLER_TEST_SUPPORT + ("tests/handlers/test_neo_compile.py",),
+            HANDLER_TEST_SUPPORT + ("tests/handlers/test_neo_compile.py",
+                                    "lambda/invoke_endpoint/invoke_endpoint.py",  # conftest.py imports it
+                                    "tests/handlers/test_neo_compile_contract.py"),
             ("neo_compile.py",),
         ),
         Target(
