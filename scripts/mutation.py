@@ -86,28 +86,40 @@ TARGETS = {
             "labeling_manifest",
             0.90,
             (("lambda/labeling_manifest/labeling_manifest.py", "labeling_manifest.py"),),
-            HANDLER_TEST_SUPPORT + ("tests/handlers/test_labeling_manifest.py",),
+            HANDLER_TEST_SUPPORT + (
+                "lambda/invoke_endpoint/invoke_endpoint.py",  # conftest.py imports it
+                "tests/handlers/test_labeling_manifest.py",
+            ),
             ("labeling_manifest.py",),
         ),
         Target(
             "registry_resolver",
             0.90,
             (("lambda/registry_resolver/registry_resolver.py", "registry_resolver.py"),),
-            HANDLER_TEST_SUPPORT + ("tests/handlers/test_registry_resolver.py",),
+            HANDLER_TEST_SUPPORT + (
+                "lambda/invoke_endpoint/invoke_endpoint.py",  # conftest.py imports it
+                "tests/handlers/test_registry_resolver.py",
+            ),
             ("registry_resolver.py",),
         ),
         Target(
             "scaling_guard",
             0.90,
             (("lambda/scaling_guard/scaling_guard.py", "scaling_guard.py"),),
-            HANDLER_TEST_SUPPORT + ("tests/handlers/test_scaling_guard_handler.py",),
+            HANDLER_TEST_SUPPORT + (
+                "lambda/invoke_endpoint/invoke_endpoint.py",  # conftest.py imports it
+                "tests/handlers/test_scaling_guard_handler.py",
+            ),
             ("scaling_guard.py",),
         ),
         Target(
             "studio_teardown",
             0.90,
             (("lambda/studio_teardown/studio_teardown.py", "studio_teardown.py"),),
-            HANDLER_TEST_SUPPORT + ("tests/handlers/test_studio_teardown.py",),
+            HANDLER_TEST_SUPPORT + (
+                "lambda/invoke_endpoint/invoke_endpoint.py",  # conftest.py imports it
+                "tests/handlers/test_studio_teardown.py",
+            ),
             ("studio_teardown.py",),
         ),
         Target(
