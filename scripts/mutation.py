@@ -89,6 +89,7 @@ TARGETS = {
             HANDLER_TEST_SUPPORT + (
                 "lambda/invoke_endpoint/invoke_endpoint.py",  # conftest.py imports it
                 "tests/handlers/test_labeling_manifest.py",
+                "tests/handlers/test_labeling_manifest_contract.py",
             ),
             ("labeling_manifest.py",),
         ),
@@ -99,6 +100,7 @@ TARGETS = {
             HANDLER_TEST_SUPPORT + (
                 "lambda/invoke_endpoint/invoke_endpoint.py",  # conftest.py imports it
                 "tests/handlers/test_registry_resolver.py",
+                "tests/handlers/test_registry_resolver_contract.py",
             ),
             ("registry_resolver.py",),
         ),
@@ -109,6 +111,7 @@ TARGETS = {
             HANDLER_TEST_SUPPORT + (
                 "lambda/invoke_endpoint/invoke_endpoint.py",  # conftest.py imports it
                 "tests/handlers/test_scaling_guard_handler.py",
+                "tests/handlers/test_scaling_guard_contract.py",
             ),
             ("scaling_guard.py",),
         ),
@@ -119,6 +122,7 @@ TARGETS = {
             HANDLER_TEST_SUPPORT + (
                 "lambda/invoke_endpoint/invoke_endpoint.py",  # conftest.py imports it
                 "tests/handlers/test_studio_teardown.py",
+                "tests/handlers/test_studio_teardown_contract.py",
             ),
             ("studio_teardown.py",),
         ),
