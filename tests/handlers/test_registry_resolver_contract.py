@@ -133,31 +133,41 @@ def test_no_approved_summary_means_none(stub: Stubber) -> None:
     assert rr.newest_approved(GROUP) is None
 
 
-def test_an_empty_page_means_none() -> None:
+def listed(*pages: dict[str, Any]) -> mock.Mock:
+    """A client whose ListModelPackages answers these pages once each (a further call fails the test)."""
     fake = mock.Mock()
-    fake.list_model_packages.return_value = {}
-    with mock.patch.object(rr, "_CLIENT", fake):
+    fake.list_model_packages.side_effect = list(pages)
+    return fake
+
+
+def test_an_empty_page_means_none() -> None:
+    with mock.patch.object(rr, "_CLIENT", listed({})):
         assert rr.newest_approved(GROUP) is None
 
 
 def test_summaries_without_a_status_or_version_count_as_approved_version_zero() -> None:
-    fake = mock.Mock()
-    fake.list_model_packages.return_value = {"ModelPackageSummaryList": [
-        {"ModelPackageArn": "no-version"}, {"ModelPackageArn": "v1", "ModelPackageVersion": 1}]}
-    with mock.patch.object(rr, "_CLIENT", fake):
+    with mock.patch.object(rr, "_CLIENT", listed({"ModelPackageSummaryList": [
+            {"ModelPackageArn": "no-version"}, {"ModelPackageArn": "v1", "ModelPackageVersion": 1}]})):
         assert rr.newest_approved(GROUP) == {"ModelPackageArn": "v1", "ModelPackageVersion": 1}
-    fake.list_model_packages.return_value = {"ModelPackageSummaryList": [
-        {"ModelPackageArn": "no-version"}, {"ModelPackageArn": "v0", "ModelPackageVersion": 0}]}
-    with mock.patch.object(rr, "_CLIENT", fake):
+    with mock.patch.object(rr, "_CLIENT", listed({"ModelPackageSummaryList": [
+            {"ModelPackageArn": "no-version"}, {"ModelPackageArn": "v0", "ModelPackageVersion": 0}]})):
         assert rr.newest_approved(GROUP) == {"ModelPackageArn": "no-version"}
+    with mock.patch.object(rr, "_CLIENT", listed({"ModelPackageSummaryList": [
+            {"ModelPackageArn": "v0", "ModelPackageVersion": 0}, {"ModelPackageArn": "no-version"}]})):
+        assert rr.newest_approved(GROUP) == {"ModelPackageArn": "v0", "ModelPackageVersion": 0}
 
 
 def test_a_version_without_a_number_loses_to_version_one() -> None:
-    fake = mock.Mock()
-    fake.list_model_packages.return_value = {"ModelPackageSummaryList": [
-        {"ModelPackageArn": "v1", "ModelPackageVersion": 1}, {"ModelPackageArn": "no-version"}]}
-    with mock.patch.object(rr, "_CLIENT", fake):
+    with mock.patch.object(rr, "_CLIENT", listed({"ModelPackageSummaryList": [
+            {"ModelPackageArn": "v1", "ModelPackageVersion": 1}, {"ModelPackageArn": "no-version"}]})):
         assert rr.newest_approved(GROUP)["ModelPackageArn"] == "v1"
+
+
+def test_the_listing_stops_after_the_page_without_a_next_token() -> None:
+    fake = listed({"ModelPackageSummaryList": [summary(1)]})
+    with mock.patch.object(rr, "_CLIENT", fake):
+        assert rr.newest_approved(GROUP) == summary(1)
+    fake.list_model_packages.assert_called_once_with(**LIST)
 
 
 # -- the artifact ----------------------------------------------------------------------------------------------------
@@ -239,8 +249,7 @@ def test_a_missing_version_property_follows_the_registry(stub: Stubber) -> None:
 
 
 def test_a_summary_without_a_version_reports_an_empty_version() -> None:
-    fake = mock.Mock()
-    fake.list_model_packages.return_value = {"ModelPackageSummaryList": [{"ModelPackageArn": "arn:x"}]}
+    fake = listed({"ModelPackageSummaryList": [{"ModelPackageArn": "arn:x"}]})
     fake.describe_model_package.return_value = package(1, ModelDataUrl="s3://a/x.tar.gz")
     with mock.patch.object(rr, "_CLIENT", fake):
         assert rr.resolve(props(), STACK_ID)["ModelPackageVersion"] == ""
