@@ -76,6 +76,8 @@ def test_the_client_is_s3_built_once(monkeypatch: pytest.MonkeyPatch) -> None:
         (f"{INPUT}sub.png/a.txt", (".png",), False),  # the file's name decides, not a folder's
         (f"{INPUT}a.txt", (".jpg", ".png"), False),
         (f"{INPUT}a.jpgx", (".jpg",), False),
+        (f"{INPUT}a.jpg ", (".jpg",), False),  # S3 keys may end in a space: that is not a .jpg
+        (f"{INPUT}a.jpg\n", (".jpg",), False),
         (f"{INPUT}sub/", (), False),
         (f"{INPUT}_labeling/a.jpg", (), False),
         (f"{INPUT}sub/.thumbs/a.jpg", (), False),
