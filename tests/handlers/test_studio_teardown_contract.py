@@ -112,6 +112,7 @@ def test_is_complete_builds_a_sagemaker_client_when_none_is_given() -> None:
     with mock.patch.object(st.boto3, "client") as make:
         make.return_value.describe_domain.side_effect = ClientError(
             {"Error": {"Code": "ResourceNotFound", "Message": "gone"}}, "DescribeDomain")
+        make.return_value.list_apps.side_effect = AssertionError("a deleted domain has nothing to list")
         assert st.is_complete(delete_event()) == {"IsComplete": True}
     make.assert_called_once_with("sagemaker")
 
@@ -284,6 +285,14 @@ def test_an_error_without_details_fails_the_app_teardown() -> None:
     client.delete_app.side_effect = ClientError({}, "DeleteApp")
     with pytest.raises(ClientError):
         st.teardown_apps(client, DOMAIN)
+
+
+def test_a_page_without_the_list_key_is_an_empty_page(stub: Any) -> None:
+    client, stubber = stub
+    stubber.add_response("list_apps", {}, {"DomainIdEquals": DOMAIN})
+    stubber.add_response("list_spaces", {}, {"DomainIdEquals": DOMAIN})
+    assert st.teardown_apps(client, DOMAIN) == []
+    assert st.teardown_spaces(client, DOMAIN, set()) == []
 
 
 # -- spaces ----------------------------------------------------------------------------------------------------------
