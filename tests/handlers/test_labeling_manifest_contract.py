@@ -118,7 +118,8 @@ def test_config_defaults_to_every_extension_and_no_minimum(env: None, monkeypatc
 # -- build mode, request by request ----------------------------------------------------------------------------------
 def test_build_lists_every_page_and_writes_sorted_source_refs_as_json_lines(stub: Stubber) -> None:
     listing(stub, [f"{INPUT}b.jpg", f"{INPUT}_labeling/x.jpg"], [f"{INPUT}a é+b.jpg", f"{INPUT}c/"])
-    put(stub, "job-1", [{"source-ref": f"s3://{BUCKET}/{INPUT}a é+b.jpg"}, {"source-ref": f"s3://{BUCKET}/{INPUT}b.jpg"}])
+    put(stub, "job-1", [{"source-ref": f"s3://{BUCKET}/{INPUT}a é+b.jpg"},
+                        {"source-ref": f"s3://{BUCKET}/{INPUT}b.jpg"}])
     assert lm.handler({"job_name": "job-1"}) == {"manifest_uri": f"s3://{BUCKET}/{MANIFESTS}job-1.manifest",
                                                  "objects": 2}
 
@@ -141,7 +142,8 @@ def test_source_mode_inlines_each_objects_utf8_text(stub: Stubber, monkeypatch: 
 
 def test_manifest_lines_keep_unicode_unescaped() -> None:
     assert lm.manifest_lines("b", ["k é.jpg"]) == '{"source-ref": "s3://b/k é.jpg"}\n'
-    assert lm.manifest_lines("b", ["x", "y"], "source-ref") == '{"source-ref": "s3://b/x"}\n{"source-ref": "s3://b/y"}\n'
+    assert lm.manifest_lines("b", ["x", "y"], "source-ref") == (
+        '{"source-ref": "s3://b/x"}\n{"source-ref": "s3://b/y"}\n')
 
 
 def test_the_minimum_counts_the_listed_objects(stub: Stubber, monkeypatch: pytest.MonkeyPatch) -> None:

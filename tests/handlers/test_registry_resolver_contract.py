@@ -123,7 +123,8 @@ def test_the_highest_version_wins_whatever_the_listing_order(stub: Stubber) -> N
 
 def test_a_summary_that_is_not_approved_is_skipped_even_if_listed(stub: Stubber) -> None:
     stub.add_response("list_model_packages",
-                      {"ModelPackageSummaryList": [summary(4, "Rejected"), summary(2), summary(5, "PendingManualApproval")]},
+                      {"ModelPackageSummaryList": [summary(4, "Rejected"), summary(2),
+                                                   summary(5, "PendingManualApproval")]},
                       LIST)
     assert rr.newest_approved(GROUP)["ModelPackageVersion"] == 2
 

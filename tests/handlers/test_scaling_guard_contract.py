@@ -207,7 +207,8 @@ def test_success_puts_the_whole_response_to_the_presigned_url(stub: Stubber, sen
     assert request.get_header("Content-length") == str(len(request.data))
     assert sent.timeouts == [30]
     assert sent.body == {"Status": "SUCCESS", "Reason": "See CloudWatch Logs: 2026/11/30/[$LATEST]abc",
-                         "PhysicalResourceId": "guard-physical", "StackId": "arn:aws:cloudformation:us-east-1:1:stack/s/1",
+                         "PhysicalResourceId": "guard-physical",
+                         "StackId": "arn:aws:cloudformation:us-east-1:1:stack/s/1",
                          "RequestId": "r-1", "LogicalResourceId": "GuardRelease",
                          "Data": {"Changed": "endpoint/churn/variant/a"}}
 

@@ -137,7 +137,8 @@ def test_domain_exists_reads_gone_codes_and_moto_style_validation(code: str, mes
 
 
 @pytest.mark.parametrize(
-    "error", [{"Code": "ValidationException", "Message": "bad id"}, {"Code": "AccessDeniedException", "Message": "not find"},
+    "error", [{"Code": "ValidationException", "Message": "bad id"},
+              {"Code": "AccessDeniedException", "Message": "not find"},
               {"Message": "not find"}, {"Code": "ValidationException"}],
 )
 def test_domain_exists_raises_every_other_error(error: dict) -> None:
