@@ -986,3 +986,45 @@ def test_endpoints_file_is_parsed_into_plain_dicts(handler: Any) -> None:
     assert type(data) is dict
     assert type(data["partitions"][0]) is dict
     assert handler._PlainEndpointsFileLoader().load_file("/nonexistent/endpoints") is None
+
+
+def test_client_uses_the_one_service_loader(handler: Any, fake_aws_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    loaded: list[str] = []
+
+    class Spy(handler._OneServiceLoader):
+        def load_service_model(self, service_name: str, *args: Any, **kwargs: Any) -> Any:
+            loaded.append(service_name)
+            return super().load_service_model(service_name, *args, **kwargs)
+
+    monkeypatch.setattr(handler, "_OneServiceLoader", Spy)
+
+    handler.make_client()
+
+    assert "sagemaker-runtime" in loaded
+
+
+# ------------------------------------------------------------------------------------------------------- utils
+
+
+def test_headers_ignore_malformed_entries(handler: Any) -> None:
+    event = {
+        "multiValueHeaders": {"A": [], "B": "text/csv", 5: ["x"], "C": [7], "D": ["one", "two"]},
+        "headers": {"E": 5, 6: "x", "F": "f"},
+    }
+
+    assert handler._headers(event) == {"d": "two", "f": "f"}
+
+
+def test_request_id_from_the_event_reaches_the_response(handler: Any, stubbed: Stubber) -> None:
+    stubbed.add_response("invoke_endpoint", answer())
+
+    response = handler.handler(api_event(), types.SimpleNamespace(aws_request_id=None))
+
+    assert response["headers"]["X-Request-Id"] == "apigw-req-1"
+
+
+def test_http_error_is_an_exception_with_the_message(handler: Any) -> None:
+    err = handler.HttpError(418, "Teapot", "short and stout")
+
+    assert str(err) == "short and stout"
+    assert (err.status, err.code, err.message, err.headers, err.details) == (418, "Teapot", "short and stout", {}, {})
