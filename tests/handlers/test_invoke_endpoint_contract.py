@@ -89,10 +89,11 @@ def log_lines(handler: Any) -> Iterator[Any]:
     """The JSON lines the handler's logger writes, parsed."""
     (stream_handler,) = [h for h in handler.LOGGER.handlers if isinstance(h.formatter, handler._JsonFormatter)]
     stream = io.StringIO()
-    previous = stream_handler.setStream(stream)
+    # Assigned, not setStream(): that flushes the old stream, which a test runner may have closed since the import.
+    previous, stream_handler.stream = stream_handler.stream, stream
     handler.LOGGER.setLevel("INFO")  # the `handler` fixture restores the level afterwards
     yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
-    stream_handler.setStream(previous)
+    stream_handler.stream = previous
 
 
 def test_logger_writes_json_lines_to_stdout_and_does_not_propagate(
