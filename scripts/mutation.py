@@ -63,6 +63,7 @@ TARGETS = {
                 "tests/handlers/test_invoke_endpoint_pinned.py",
                 "tests/handlers/test_invoke_endpoint_client.py",
                 "tests/handlers/test_invoke_endpoint_http.py",
+                "tests/handlers/test_invoke_endpoint_contract.py",
             ),
             ("invoke_endpoint.py",),
         ),
