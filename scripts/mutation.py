@@ -215,6 +215,23 @@ def previous_open(work: Path) -> list[str]:
     return sorted(names)
 
 
+def _mutmut_run(target: Target, work: Path, command: list[str], env: dict[str, str]) -> None:
+    """Run mutmut with its output in <stage>/mutmut.log; stop, rather than record a stale score, if it gave up.
+
+    mutmut gives up before the first mutant when the unmutated tests fail ("Failed to run clean test"): a test that
+    fails in the stage, or one that only passes once per process (mutmut runs the tests twice in one process, for
+    its coverage statistics and then clean). The previous run's results would then be reported as if current.
+    """
+    log = work / "mutmut.log"
+    with log.open("w") as out:
+        done = subprocess.run(command, cwd=work, env=env, stdout=out, stderr=subprocess.STDOUT, check=False)
+    text = log.read_text(errors="replace").replace("\r", "\n")
+    if done.returncode != 0 or "Failed to run clean test" in text or "failed to collect stats" in text.lower():
+        tail = "\n".join(line for line in text.splitlines()[-40:] if line.strip())
+        raise SystemExit(f"mutation: {target.name}: mutmut stopped (exit {done.returncode}); no score written. "
+                         f"Its output: {log.relative_to(ROOT)}\n{tail}")
+
+
 def run(target: Target, children: int, survivors_only: bool = False) -> dict:
     mutmut = [sys.executable, "-m", "mutmut"]
     env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "18,20",
@@ -224,22 +241,15 @@ def run(target: Target, children: int, survivors_only: bool = False) -> dict:
         work = restage_tests(target)
         again = previous_open(work)
         if again:
-            subprocess.run([*mutmut, "run", "--max-children", str(children), *again], cwd=work, env=env,
-                           stdout=subprocess.DEVNULL, check=False)
+            _mutmut_run(target, work, [*mutmut, "run", "--max-children", str(children), *again], env)
     else:
         work = stage(target)
-        subprocess.run([*mutmut, "run", "--max-children", str(children)], cwd=work, env=env,
-                       stdout=subprocess.DEVNULL, check=False)
+        _mutmut_run(target, work, [*mutmut, "run", "--max-children", str(children)], env)
     subprocess.run([*mutmut, "export-cicd-stats"], cwd=work, env=env, stdout=subprocess.DEVNULL, check=True)
     stats = json.loads((work / "mutants" / "mutmut-cicd-stats.json").read_text())
     results = subprocess.run([*mutmut, "results"], cwd=work, env=env, capture_output=True, text=True, check=True)
     survivors = sorted(line.split(":")[0].strip() for line in results.stdout.splitlines() if ": survived" in line)
     tested = stats["killed"] + stats["survived"] + stats["no_tests"] + stats["timeout"] + stats["suspicious"]
-    if stats["total"] and not tested:
-        # mutmut gives up before the first mutant when the unmutated tests fail ("Failed to run clean test"), e.g.
-        # a test that only passes once per process (mutmut runs them twice in one process: stats, then clean).
-        raise SystemExit(f"mutation: {target.name}: mutmut evaluated no mutant; see why with "
-                         f"`cd {work.relative_to(ROOT)} && {sys.executable} -m mutmut run`")
     return {
         "module": target.mutate[0],
         "goal": target.goal,
