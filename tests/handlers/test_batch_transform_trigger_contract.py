@@ -461,6 +461,7 @@ def test_long_sources_are_cut_in_the_reason(bt: Any) -> None:
         {"bucket": {"name": ""}, "object": {"key": "k"}},
         {"bucket": {"name": 5}, "object": {"key": "k"}},
         {"bucket": None, "object": {"key": "k"}},
+        {"bucket": {}, "object": {"key": "k"}},
         {"bucket": {"name": "b"}, "object": "k"},
         {"bucket": {"name": "b"}, "object": {"key": ""}},
         {"bucket": {"name": "b"}, "object": {"key": 5}},
@@ -480,6 +481,7 @@ def test_eventbridge_incomplete_detail_is_rejected(bt: Any, detail: dict[str, An
         {"bucket": "b", "object": {"key": "k"}},
         {"bucket": {"name": ""}, "object": {"key": "k"}},
         {"bucket": {"name": 5}, "object": {"key": "k"}},
+        {"bucket": {}, "object": {"key": "k"}},
         {"bucket": {"name": "b"}, "object": "k"},
         {"bucket": {"name": "b"}, "object": {"key": ""}},
         {"bucket": {"name": "b"}, "object": {"key": 5}},
@@ -836,11 +838,24 @@ def test_records_lost_without_a_dlq_are_named_in_the_error(
 
 def test_dlq_send_failure_names_the_record(bt: Any, stubbed: tuple[Stubber, Stubber]) -> None:
     sm, sqs = stubbed
+    key = "batch/input/" + "k" * 300
     sm.add_client_error("create_transform_job", "InternalFailure", "x", 500)
     sqs.add_client_error("send_message", "AccessDenied", "no", 403)
     with pytest.raises(RuntimeError) as raised:
-        bt.handler(eventbridge_event(KEY), LambdaContext())
-    assert str(raised.value) == f"1 failed record(s) could not be sent to the dead-letter queue: {[KEY]}"
+        bt.handler(eventbridge_event(key), LambdaContext())
+    assert str(raised.value) == f"1 failed record(s) could not be sent to the dead-letter queue: {[key[:200]]}"
+
+
+def test_event_with_non_json_values_is_still_dead_lettered(bt: Any, stubbed: tuple[Stubber, Stubber]) -> None:
+    """A direct invocation from Python may carry values JSON cannot hold; they reach the DLQ as text."""
+    sm, sqs = stubbed
+    sm.add_client_error("create_transform_job", "InternalFailure", "x", 500)
+    sent = capture_dlq(bt, sqs)
+    event = eventbridge_event(KEY)
+    event["time"] = object
+
+    assert bt.handler(event, LambdaContext()) == {**EMPTY, "failed": 1}
+    assert json.loads(sent[0]["MessageBody"])["replay_event"]["time"] == str(object)
 
 
 def test_dlq_connection_failure_names_the_record(bt: Any, stubbed: tuple[Stubber, Stubber],
