@@ -547,6 +547,7 @@ def test_wrapped_events_keep_the_decoding_choice(bt: Any) -> None:
     assert bt.parse(event, True)[0].key == "batch/input/a b.csv"
     sns = {"Records": [{"EventSource": "aws:sns", "Sns": {"Message": json.dumps(eventbridge_event(key, encode=False))}}]}
     assert bt.parse(sns, False)[0].key == key
+    assert bt.parse(sns, True)[0].key == "batch/input/a b.csv"
 
 
 def test_sqs_records_are_replayed_as_their_inner_event(bt: Any) -> None:
