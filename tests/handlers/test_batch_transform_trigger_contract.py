@@ -990,3 +990,11 @@ def test_clients_load_only_the_two_services(bt: Any, bt_env: dict[str, str]) -> 
     assert bt._KnownServicesLoader().list_available_services("service-2") == ["sagemaker", "sqs"]
     with pytest.raises(UnknownServiceError):
         bt.make_client("s3")
+
+
+def test_classic_record_without_an_event_name_starts_a_job(bt: Any) -> None:
+    record = s3_record(KEY)
+    del record["eventName"]
+    (obj,) = bt.parse(s3_event(record))
+    assert obj.event_name == ""
+    assert bt.skip_reason(obj, bt.load_settings(dict(MINIMAL_ENV))) is None
