@@ -998,3 +998,15 @@ def test_classic_record_without_an_event_name_starts_a_job(bt: Any) -> None:
     (obj,) = bt.parse(s3_event(record))
     assert obj.event_name == ""
     assert bt.skip_reason(obj, bt.load_settings(dict(MINIMAL_ENV))) is None
+
+
+def test_dlq_url_is_the_configured_one_stripped(
+    bt: Any, stubbed: tuple[Stubber, Stubber], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DLQ_URL", f"  {DLQ_URL}\n")
+    sm, sqs = stubbed
+    sm.add_client_error("create_transform_job", "InternalFailure", "x", 500)
+    sqs.add_response("send_message", {"MessageId": "m-1", "MD5OfMessageBody": "x"},
+                     {"QueueUrl": DLQ_URL, "MessageBody": ANY})
+
+    assert bt.handler(eventbridge_event(KEY), LambdaContext()) == {**EMPTY, "failed": 1}
