@@ -1010,3 +1010,11 @@ def test_dlq_url_is_the_configured_one_stripped(
                      {"QueueUrl": DLQ_URL, "MessageBody": ANY})
 
     assert bt.handler(eventbridge_event(KEY), LambdaContext()) == {**EMPTY, "failed": 1}
+
+
+def test_every_rejected_record_is_counted(bt: Any, stubbed: tuple[Stubber, Stubber]) -> None:
+    event = {"Records": [None, {"eventSource": "aws:dynamodb"}, {"eventSource": "aws:sqs", "body": "{"}]}
+    assert bt.handler(event, LambdaContext()) == {**EMPTY, "rejected": 3}
+    assert [f["reason"] for f in bt.test_logs.fields("WARNING")] == [
+        "record is not a JSON object", "record from 'aws:dynamodb', not aws:s3", "message body is not JSON"
+    ]
