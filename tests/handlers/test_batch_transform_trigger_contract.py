@@ -120,6 +120,7 @@ def client_error(code: str | None, message: str | None) -> ClientError:
         ("batch", "batch/input/.csv", None, "batch-0ab065af2303b3ee11ca"),
         ("batch", "batch/input/folder/", None, "batch-folder-a8f56c0252a10ddf540c"),
         ("batch", "README", None, "batch-readme-106d6f42c3a93b6bd367"),
+        ("batch", "batch/input/TAX", None, "batch-tax-c79714f221839b214287"),
         ("a" * 24, "batch/input/" + "x" * 40 + ".csv", None,
          "aaaaaaaaaaaaaaaaaaaaaaaa-xxxxxxxxxxxxxxxxx-e7e9b0792445f771754d"),  # exactly 63 characters
         ("My_Prefix!!", KEY, VERSION, "my-prefix-scores-8c0e7ebfe3da8a02f879"),
@@ -412,6 +413,7 @@ def test_classic_record_fields(bt: Any) -> None:
         ({"version-id": "null", "etag": '"e1"', "sequencer": "s1"}, "e1"),  # unversioned bucket: "null"
         ({"version-id": "", "etag": "", "sequencer": "s1"}, "s1"),
         ({"etag": 7, "sequencer": "s1"}, "s1"),
+        ({"version-id": "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHX"}, "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHX"),
         ({}, None),
     ],
 )
@@ -496,6 +498,8 @@ def test_classic_incomplete_record_is_rejected(bt: Any, s3: Any) -> None:
 
 def test_rejections_carry_the_exact_sample(bt: Any) -> None:
     assert bt.parse(None) == [bt.Rejected("event is not a JSON object", "null")]
+    assert bt.parse([1, 2]) == [bt.Rejected("event is not a JSON object", "[1, 2]")]
+    assert bt.parse({"source": "x", "detail-type": "Object Created"})[0].reason == "EventBridge event from 'x', not aws.s3"
     assert bt.parse("{broken") == [bt.Rejected("message body is not JSON", '"{broken"')]
     assert bt.parse({"a": 1}) == [bt.Rejected("neither an EventBridge event nor a Records list", '{"a": 1}')]
     assert bt.parse({"Records": {}}) == [bt.Rejected("Records is empty or not a list", "{}")]
