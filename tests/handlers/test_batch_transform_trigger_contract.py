@@ -507,11 +507,14 @@ def test_rejections_carry_the_exact_sample(bt: Any) -> None:
         bt.Rejected("s3:TestEvent (sent once when a notification is configured)", "")
     ]
     assert bt.parse({"Records": [3]}) == [bt.Rejected("record is not a JSON object", "3")]
-    no_detail = {"source": "aws.s3", "detail": 1}
-    assert bt.parse(no_detail) == [bt.Rejected("EventBridge event without a detail object", json.dumps(no_detail))]
     assert bt.parse({"Records": [{"EventSource": "aws:sns", "Sns": "x"}]}) == [
         bt.Rejected("event is not a JSON object", "null")
     ]
+
+
+def test_eventbridge_event_without_a_detail_object_is_rejected_with_a_sample(bt: Any) -> None:
+    no_detail = {"source": "aws.s3", "detail": 1}
+    assert bt.parse(no_detail) == [bt.Rejected("EventBridge event without a detail object", json.dumps(no_detail))]
 
 
 def test_samples_are_cut_to_300_characters(bt: Any) -> None:
