@@ -499,7 +499,8 @@ def test_classic_incomplete_record_is_rejected(bt: Any, s3: Any) -> None:
 def test_rejections_carry_the_exact_sample(bt: Any) -> None:
     assert bt.parse(None) == [bt.Rejected("event is not a JSON object", "null")]
     assert bt.parse([1, 2]) == [bt.Rejected("event is not a JSON object", "[1, 2]")]
-    assert bt.parse({"source": "x", "detail-type": "Object Created"})[0].reason == "EventBridge event from 'x', not aws.s3"
+    detail_type_only = {"source": "x", "detail-type": "Object Created"}  # still an EventBridge event
+    assert bt.parse(detail_type_only)[0].reason == "EventBridge event from 'x', not aws.s3"
     assert bt.parse("{broken") == [bt.Rejected("message body is not JSON", '"{broken"')]
     assert bt.parse({"a": 1}) == [bt.Rejected("neither an EventBridge event nor a Records list", '{"a": 1}')]
     assert bt.parse({"Records": {}}) == [bt.Rejected("Records is empty or not a list", "{}")]
@@ -554,7 +555,8 @@ def test_wrapped_events_keep_the_decoding_choice(bt: Any) -> None:
     event = sqs_event(eventbridge_event(key, encode=False))
     assert bt.parse(event, False)[0].key == key
     assert bt.parse(event, True)[0].key == "batch/input/a b.csv"
-    sns = {"Records": [{"EventSource": "aws:sns", "Sns": {"Message": json.dumps(eventbridge_event(key, encode=False))}}]}
+    message = json.dumps(eventbridge_event(key, encode=False))
+    sns = {"Records": [{"EventSource": "aws:sns", "Sns": {"Message": message}}]}
     assert bt.parse(sns, False)[0].key == key
     assert bt.parse(sns, True)[0].key == "batch/input/a b.csv"
 
