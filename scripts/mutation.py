@@ -76,6 +76,8 @@ TARGETS = {
                 "tests/handlers/test_batch_transform_trigger_events.py",
                 "tests/handlers/test_batch_transform_trigger_names.py",
                 "tests/handlers/test_batch_transform_trigger_http.py",
+                "tests/handlers/test_batch_transform_trigger_contract.py",
+                "lambda/invoke_endpoint/invoke_endpoint.py",  # imported by tests/handlers/conftest.py; not mutated
             ),
             ("batch_transform_trigger.py",),
         ),
