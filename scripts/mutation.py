@@ -50,6 +50,8 @@ class Target:
 
 
 HANDLER_TEST_SUPPORT = ("tests/moto_server.py", "tests/handlers/conftest.py", "tests/handlers/invoke_helpers.py")
+# Every other handler's stage also needs invoke_endpoint.py (unmutated): tests/handlers/conftest.py imports it.
+OTHER_HANDLER_SUPPORT = HANDLER_TEST_SUPPORT + ("lambda/invoke_endpoint/invoke_endpoint.py",)
 
 TARGETS = {
     t.name: t
@@ -71,13 +73,12 @@ TARGETS = {
             "batch_transform_trigger",
             0.90,
             (("lambda/batch_transform_trigger/batch_transform_trigger.py", "batch_transform_trigger.py"),),
-            HANDLER_TEST_SUPPORT + (
+            OTHER_HANDLER_SUPPORT + (
                 "tests/handlers/conftest_batch.py",
                 "tests/handlers/test_batch_transform_trigger_events.py",
                 "tests/handlers/test_batch_transform_trigger_names.py",
                 "tests/handlers/test_batch_transform_trigger_http.py",
                 "tests/handlers/test_batch_transform_trigger_contract.py",
-                "lambda/invoke_endpoint/invoke_endpoint.py",  # imported by tests/handlers/conftest.py; not mutated
             ),
             ("batch_transform_trigger.py",),
         ),
@@ -85,17 +86,14 @@ TARGETS = {
             "neo_compile",
             0.90,
             (("lambda/neo_compile/neo_compile.py", "neo_compile.py"),),
-            HANDLER_TEST_SUPPORT + ("tests/handlers/test_neo_compile.py",
-                                    "lambda/invoke_endpoint/invoke_endpoint.py",  # conftest.py imports it
-                                    "tests/handlers/test_neo_compile_contract.py"),
+            OTHER_HANDLER_SUPPORT + ("tests/handlers/test_neo_compile.py", "tests/handlers/test_neo_compile_contract.py"),
             ("neo_compile.py",),
         ),
         Target(
             "labeling_manifest",
             0.90,
             (("lambda/labeling_manifest/labeling_manifest.py", "labeling_manifest.py"),),
-            HANDLER_TEST_SUPPORT + (
-                "lambda/invoke_endpoint/invoke_endpoint.py",  # conftest.py imports it
+            OTHER_HANDLER_SUPPORT + (
                 "tests/handlers/test_labeling_manifest.py",
                 "tests/handlers/test_labeling_manifest_contract.py",
             ),
@@ -105,8 +103,7 @@ TARGETS = {
             "registry_resolver",
             0.90,
             (("lambda/registry_resolver/registry_resolver.py", "registry_resolver.py"),),
-            HANDLER_TEST_SUPPORT + (
-                "lambda/invoke_endpoint/invoke_endpoint.py",  # conftest.py imports it
+            OTHER_HANDLER_SUPPORT + (
                 "tests/handlers/test_registry_resolver.py",
                 "tests/handlers/test_registry_resolver_contract.py",
             ),
@@ -116,8 +113,7 @@ TARGETS = {
             "scaling_guard",
             0.90,
             (("lambda/scaling_guard/scaling_guard.py", "scaling_guard.py"),),
-            HANDLER_TEST_SUPPORT + (
-                "lambda/invoke_endpoint/invoke_endpoint.py",  # conftest.py imports it
+            OTHER_HANDLER_SUPPORT + (
                 "tests/handlers/test_scaling_guard_handler.py",
                 "tests/handlers/test_scaling_guard_contract.py",
             ),
@@ -127,8 +123,7 @@ TARGETS = {
             "studio_teardown",
             0.90,
             (("lambda/studio_teardown/studio_teardown.py", "studio_teardown.py"),),
-            HANDLER_TEST_SUPPORT + (
-                "lambda/invoke_endpoint/invoke_endpoint.py",  # conftest.py imports it
+            OTHER_HANDLER_SUPPORT + (
                 "tests/handlers/test_studio_teardown.py",
                 "tests/handlers/test_studio_teardown_contract.py",
             ),
