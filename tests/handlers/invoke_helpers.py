@@ -67,3 +67,28 @@ class Captured:
     def header(self, name: str) -> str | None:
         value = self.last.headers.get(name)
         return value.decode() if isinstance(value, bytes) else value
+
+
+class SentResponses:
+    """Stands in for urllib.request.urlopen in the custom-resource handlers: keeps each request (CloudFormation's
+    response, PUT to the presigned URL) and its timeout, and answers 200."""
+
+    def __init__(self) -> None:
+        self.requests: list[Any] = []
+        self.timeouts: list[Any] = []
+
+    def __call__(self, request: Any, timeout: Any = None) -> Any:
+        from unittest import mock
+
+        self.requests.append(request)
+        self.timeouts.append(timeout)
+        response = mock.MagicMock()
+        response.__enter__.return_value.status = 200
+        return response
+
+    @property
+    def body(self) -> dict[str, Any]:
+        import json
+
+        (request,) = self.requests
+        return json.loads(request.data)

@@ -32,6 +32,7 @@ from conftest_batch import (  # noqa: F401  (fixtures)
     bt,
     bt_env,
     eventbridge_event,
+    expected_request,
     s3_event,
     s3_record,
     sqs_event,
@@ -47,26 +48,8 @@ MINIMAL_ENV = {"MODEL_NAME": "m", "OUTPUT_S3_URI": "s3://out/p/"}
 
 
 def request(key: str, name: str, **overrides: Any) -> dict[str, Any]:
-    """The CreateTransformJob request BASE_ENV gives, written out (no call into the handler)."""
-    params = {
-        "TransformJobName": name,
-        "ModelName": MODEL_NAME,
-        "BatchStrategy": "MultiRecord",
-        "TransformInput": {
-            "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": f"s3://{BUCKET}/{key}"}},
-            "ContentType": "text/csv",
-            "SplitType": "Line",
-        },
-        "TransformOutput": {
-            "S3OutputPath": f"{OUTPUT_URI}{name}/",
-            "Accept": "text/csv",
-            "AssembleWith": "Line",
-            "KmsKeyId": KMS_KEY_ARN,
-        },
-        "TransformResources": {"InstanceType": "ml.m5.large", "InstanceCount": 1},
-    }
-    params.update(overrides)
-    return params
+    """The CreateTransformJob request BASE_ENV gives for `key`, under the golden `name` written in the test."""
+    return expected_request(key, name=name, **overrides)
 
 
 @pytest.fixture(scope="module")

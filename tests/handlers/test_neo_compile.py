@@ -45,8 +45,12 @@ NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 _MODEL = botocore.session.get_session().get_service_model("sagemaker")
 
 
-def s3_event(key: str = KEY, version: str | None = "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY", bucket: str = BUCKET) -> dict:
-    obj: dict[str, Any] = {"key": key, "size": 1024, "etag": "d41d8cd98f00b204e9800998ecf8427e"}
+def s3_event(key: str = KEY, version: str | None = "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY", bucket: str = BUCKET,
+             etag: str | None = "d41d8cd98f00b204e9800998ecf8427e") -> dict:
+    """An EventBridge "Object Created" event as S3 sends it (test_neo_compile_contract.py uses it too)."""
+    obj: dict[str, Any] = {"key": key, "size": 1024}
+    if etag:
+        obj["etag"] = etag
     if version:
         obj["version-id"] = version
     return {
@@ -61,17 +65,21 @@ class Context:
     aws_request_id = "req-1"
 
 
-@pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    for key, value in {**FAKE_ENV, **ENV}.items():
+def quiet_env(monkeypatch: pytest.MonkeyPatch, env: dict[str, str], unset: Any) -> Iterator[dict[str, str]]:
+    """The handler's environment (fake credentials, `env`, none of `unset`), with its logger quiet meanwhile."""
+    for key, value in {**FAKE_ENV, **env}.items():
         monkeypatch.setenv(key, value)
-    for key in OPTIONAL:
+    for key in (*unset, "AWS_ENDPOINT_URL"):
         monkeypatch.delenv(key, raising=False)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     previous = neo_compile.LOGGER.level
     neo_compile.LOGGER.setLevel("ERROR")
-    yield ENV
+    yield env
     neo_compile.LOGGER.setLevel(previous)
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    yield from quiet_env(monkeypatch, ENV, OPTIONAL)
 
 
 @pytest.fixture

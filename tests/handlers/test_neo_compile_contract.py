@@ -24,29 +24,13 @@ from botocore.stub import Stubber
 
 from moto_server import ACCOUNT_ID, FAKE_ENV, REGION
 
-with mock.patch.dict(os.environ, FAKE_ENV):
-    os.environ.pop("AWS_ENDPOINT_URL", None)
-    import neo_compile  # noqa: E402
+import test_neo_compile as neo_events  # its S3 event and Lambda context  # noqa: E402
 
-BUCKET = "artifacts-bucket"
-ROLE_ARN = f"arn:aws:iam::{ACCOUNT_ID}:role/neo-compilation"
-KMS_KEY_ARN = f"arn:aws:kms:{REGION}:{ACCOUNT_ID}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-KEY = "neo/input/xgboost/model.tar.gz"
+from test_neo_compile import BUCKET, ENV, KEY, KMS_KEY_ARN, ROLE_ARN, neo_compile  # noqa: E402, F401
+
 URI = f"s3://{BUCKET}/{KEY}"
 VERSION_ID = "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY"
 ETAG = "d41d8cd98f00b204e9800998ecf8427e"
-ENV = {
-    "BUCKET": BUCKET,
-    "INPUT_PREFIX": "neo/input/",
-    "OUTPUT_PREFIX": "neo/output/",
-    "ROLE_ARN": ROLE_ARN,
-    "FRAMEWORK": "XGBOOST",
-    "DATA_INPUT_CONFIG": '{"data": [1, 5]}',
-    "TARGET_DEVICE": "ml_c5",
-    "KMS_KEY_ID": KMS_KEY_ARN,
-    "MAX_RUNTIME_SECONDS": "900",
-    "JOB_NAME_PREFIX": "neo-8f3a2b1c",
-}
 UNSET = ("TARGET_PLATFORM", "COMPILER_OPTIONS", "VPC_SUBNETS", "VPC_SECURITY_GROUPS", "EVENTBRIDGE_KEYS_URL_ENCODED",
          "FRAMEWORK_VERSION", "LOG_LEVEL")
 _MODEL = botocore.session.get_session().get_service_model("sagemaker")
@@ -64,21 +48,10 @@ def enum(shape: str) -> str:
 
 
 def s3_event(key: str = KEY, version: str | None = VERSION_ID, etag: str | None = ETAG, bucket: str = BUCKET) -> dict:
-    obj: dict[str, Any] = {"key": key, "size": 1024}
-    if etag:
-        obj["etag"] = etag
-    if version:
-        obj["version-id"] = version
-    return {
-        "version": "0", "id": "17793124-05d4-b198-2fde-7ededc63b103", "detail-type": "Object Created",
-        "source": "aws.s3", "account": ACCOUNT_ID, "time": "2024-06-01T12:00:00Z", "region": REGION,
-        "resources": [f"arn:aws:s3:::{bucket}"],
-        "detail": {"version": "0", "bucket": {"name": bucket}, "object": obj, "reason": "PutObject"},
-    }
+    return neo_events.s3_event(key, version, bucket, etag)
 
 
-class Context:
-    aws_request_id = "req-1"
+Context = neo_events.Context
 
 
 def arn(name: str) -> str:
@@ -121,15 +94,7 @@ def invalid(event: Any, **extra: str | None) -> str:
 
 @pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict]:
-    for key, value in {**FAKE_ENV, **ENV}.items():
-        monkeypatch.setenv(key, value)
-    for key in UNSET:
-        monkeypatch.delenv(key, raising=False)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    previous = neo_compile.LOGGER.level
-    neo_compile.LOGGER.setLevel("ERROR")
-    yield ENV
-    neo_compile.LOGGER.setLevel(previous)
+    yield from neo_events.quiet_env(monkeypatch, ENV, UNSET)
 
 
 @pytest.fixture

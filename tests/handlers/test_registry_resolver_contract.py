@@ -14,6 +14,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+from invoke_helpers import SentResponses
 from moto_server import FAKE_CREDENTIALS, FAKE_ENV
 
 with mock.patch.dict(os.environ, FAKE_ENV):
@@ -59,27 +60,9 @@ def stub() -> Iterator[Stubber]:
         stubber.assert_no_pending_responses()
 
 
-class _Sent:
-    def __init__(self) -> None:
-        self.requests: list[Any] = []
-        self.timeouts: list[Any] = []
-
-    def __call__(self, request: Any, timeout: Any = None) -> Any:
-        self.requests.append(request)
-        self.timeouts.append(timeout)
-        response = mock.MagicMock()
-        response.__enter__.return_value.status = 200
-        return response
-
-    @property
-    def body(self) -> dict[str, Any]:
-        (request,) = self.requests
-        return json.loads(request.data)
-
-
 @pytest.fixture
-def sent() -> Iterator[_Sent]:
-    capture = _Sent()
+def sent() -> Iterator[SentResponses]:
+    capture = SentResponses()
     with mock.patch.object(rr.urllib.request, "urlopen", capture):
         yield capture
 
@@ -257,7 +240,7 @@ def test_a_summary_without_a_version_reports_an_empty_version() -> None:
 
 
 # -- what CloudFormation receives ------------------------------------------------------------------------------------
-def test_create_puts_the_whole_response_to_the_presigned_url(stub: Stubber, sent: _Sent) -> None:
+def test_create_puts_the_whole_response_to_the_presigned_url(stub: Stubber, sent: SentResponses) -> None:
     stub.add_response("list_model_packages", {"ModelPackageSummaryList": [summary(4)]}, LIST)
     stub.add_response("describe_model_package", package(4, ModelDataUrl="s3://a/4.tar.gz"),
                       {"ModelPackageName": PKG.format(4)})
@@ -275,27 +258,27 @@ def test_create_puts_the_whole_response_to_the_presigned_url(stub: Stubber, sent
                          "LogicalResourceId": "Resolver", "NoEcho": False, "Data": data}
 
 
-def test_update_keeps_the_physical_id_cloudformation_sent(stub: Stubber, sent: _Sent) -> None:
+def test_update_keeps_the_physical_id_cloudformation_sent(stub: Stubber, sent: SentResponses) -> None:
     stub.add_response("list_model_packages", {"ModelPackageSummaryList": []}, LIST)
     rr.handler(event("Update", PhysicalResourceId="kept-id"), None)
     assert sent.body["PhysicalResourceId"] == "kept-id" and sent.body["Status"] == "SUCCESS"
     assert sent.body["Reason"] == f"fallback: {FALLBACK}"
 
 
-def test_delete_calls_nothing_and_answers_success(stub: Stubber, sent: _Sent) -> None:
+def test_delete_calls_nothing_and_answers_success(stub: Stubber, sent: SentResponses) -> None:
     result = rr.handler(event("Delete", PhysicalResourceId="kept-id"), None)
     assert result == {"Status": "SUCCESS", "Reason": "", "Data": {}}
     assert sent.body["Status"] == "SUCCESS" and sent.body["Data"] == {} and sent.body["Reason"] == ""
 
 
-def test_a_resource_without_a_group_name_still_gets_a_physical_id(sent: _Sent) -> None:
+def test_a_resource_without_a_group_name_still_gets_a_physical_id(sent: SentResponses) -> None:
     request = event("Delete")
     request["ResourceProperties"] = {}
     rr.handler(request, None)
     assert sent.body["PhysicalResourceId"] == "registry-model-data"
 
 
-def test_a_resolve_error_fails_with_its_message_only(stub: Stubber, sent: _Sent) -> None:
+def test_a_resolve_error_fails_with_its_message_only(stub: Stubber, sent: SentResponses) -> None:
     stub.add_response("describe_model_package", package(2, "PendingManualApproval"),
                       {"ModelPackageName": PKG.format(2)})
     request = event()
@@ -306,7 +289,7 @@ def test_a_resolve_error_fails_with_its_message_only(stub: Stubber, sent: _Sent)
     assert sent.body["Status"] == "FAILED" and sent.body["Reason"] == result["Reason"]
 
 
-def test_an_unexpected_error_fails_with_its_type_and_a_reason_cut_to_3000_characters(sent: _Sent) -> None:
+def test_an_unexpected_error_fails_with_its_type_and_a_reason_cut_to_3000_characters(sent: SentResponses) -> None:
     with mock.patch.object(rr, "resolve", side_effect=KeyError("x" * 4000)):
         result = rr.handler(event(), None)
     assert result["Status"] == "FAILED" and result["Reason"].startswith("KeyError: 'xxx")

@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
 import scaling_guard as sg
+from invoke_helpers import SentResponses
 from moto_server import FAKE_CREDENTIALS
 
 DIMENSION = "sagemaker:variant:DesiredInstanceCount"
@@ -47,25 +48,9 @@ def stub() -> Iterator[Stubber]:
         stubber.assert_no_pending_responses()
 
 
-class _Sent:
-    def __init__(self) -> None:
-        self.requests: list[Any] = []
-        self.timeouts: list[Any] = []
-
-    def __call__(self, request: Any, timeout: Any = None) -> Any:
-        self.requests.append(request)
-        self.timeouts.append(timeout)
-        return mock.MagicMock()
-
-    @property
-    def body(self) -> dict[str, Any]:
-        (request,) = self.requests
-        return json.loads(request.data)
-
-
 @pytest.fixture
-def sent() -> Iterator[_Sent]:
-    capture = _Sent()
+def sent() -> Iterator[SentResponses]:
+    capture = SentResponses()
     with mock.patch.object(sg.urllib.request, "urlopen", capture):
         yield capture
 
@@ -197,7 +182,7 @@ def test_an_unknown_action_is_a_value_error_naming_it(extra: dict) -> None:
 
 
 # -- what CloudFormation receives ------------------------------------------------------------------------------------
-def test_success_puts_the_whole_response_to_the_presigned_url(stub: Stubber, sent: _Sent) -> None:
+def test_success_puts_the_whole_response_to_the_presigned_url(stub: Stubber, sent: SentResponses) -> None:
     stub.add_response("deregister_scalable_target", {}, deregister("a"))
     context = mock.Mock(log_stream_name="2026/11/30/[$LATEST]abc")
     assert sg.handler(event("release", "Update", [], [target("a")]), context) is None
@@ -213,7 +198,7 @@ def test_success_puts_the_whole_response_to_the_presigned_url(stub: Stubber, sen
                          "Data": {"Changed": "endpoint/churn/variant/a"}}
 
 
-def test_the_physical_id_defaults_to_the_logical_id_then_to_scaling_guard(sent: _Sent) -> None:
+def test_the_physical_id_defaults_to_the_logical_id_then_to_scaling_guard(sent: SentResponses) -> None:
     sg.send({"ResponseURL": URL, "LogicalResourceId": "GuardRestore"}, None, "SUCCESS", {})
     sg.send({"ResponseURL": URL}, None, "SUCCESS", {})
     first, second = (json.loads(r.data) for r in sent.requests)
@@ -221,7 +206,7 @@ def test_the_physical_id_defaults_to_the_logical_id_then_to_scaling_guard(sent: 
     assert first["Reason"] == "See CloudWatch Logs: "
 
 
-def test_a_failure_is_reported_with_its_type_and_a_reason_cut_to_1000_characters(stub: Stubber, sent: _Sent) -> None:
+def test_a_failure_is_reported_with_its_type_and_a_reason_cut_to_1000_characters(stub: Stubber, sent: SentResponses) -> None:
     stub.add_client_error("deregister_scalable_target", service_error_code="AccessDeniedException",
                           service_message="x" * 2000, http_status_code=403)
     sg.handler(event("release", "Update", [], [target("a")]), mock.Mock(log_stream_name="s"))
