@@ -116,7 +116,7 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     if not isinstance(event, dict):
         raise InvalidInput("the event must be a JSON object")
     job_name = event.get("job_name")
-    if not isinstance(job_name, str) or not JOB_NAME.match(job_name) or len(job_name) > 63:
+    if not isinstance(job_name, str) or not JOB_NAME.fullmatch(job_name) or len(job_name) > 63:
         raise InvalidInput(f"job_name ({job_name!r}) must be a lower-case SageMaker job name")
     key = event.get("manifest_key")
     if key is not None:

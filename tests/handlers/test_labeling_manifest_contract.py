@@ -203,7 +203,8 @@ def test_an_empty_given_manifest_is_an_empty_dataset(stub: Stubber) -> None:
 
 
 # -- bad events ------------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("job_name", [None, 7, "", "-a", "a-", "a--b", "A", "a_b", "a" * 64])
+# A trailing newline: `$` alone matches before it, and the name would reach the manifest key in S3.
+@pytest.mark.parametrize("job_name", [None, 7, "", "-a", "a-", "a--b", "A", "a_b", "a" * 64, "images-1\n"])
 def test_a_bad_job_name_is_named(env: None, job_name: Any) -> None:
     with pytest.raises(lm.InvalidInput) as raised:
         lm.handler({"job_name": job_name})
