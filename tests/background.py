@@ -93,8 +93,7 @@ def start_for(nodeids: Iterable[str]) -> None:
 
 
 def _start(name: str) -> None:
-    assert _State.base is not None
-    work = _State.base / name
+    work = base() / name
     work.mkdir(parents=True)
     command, env = JOBS[name][1](work)
     with (work / "stdout.txt").open("wb") as stdout, (work / "stderr.txt").open("wb") as stderr:
@@ -105,15 +104,15 @@ def _start(name: str) -> None:
 
 def wait(config: pytest.Config, name: str, timeout: float = 900) -> tuple[Path, int]:
     """(work directory, exit status) of a job, waiting for it to end; started here if nobody started it."""
-    assert _State.base is not None, "background.configure did not run"
-    work = _State.base / name
+    work = base() / name
     if _State.owner and name not in _State.processes:
         _start(name)  # e.g. its test was selected by node id after collection
-    deadline = time.monotonic() + timeout
+    started = time.monotonic()
     while not (work / "returncode").exists():
-        if time.monotonic() > deadline:
+        waited = time.monotonic() - started
+        if waited > timeout:
             pytest.fail(f"background job {name} did not end within {timeout:.0f} s (its directory: {work})")
-        if is_worker(config) and not work.exists() and time.monotonic() > deadline - timeout + 120:
+        if is_worker(config) and not work.exists() and waited > 120:
             pytest.fail(f"the xdist controller never started background job {name}")
         time.sleep(0.2)
     return work, int((work / "returncode").read_text())

@@ -44,8 +44,8 @@ def write_units(base: Path, items: list[pytest.Item]) -> None:
     """In a worker, after collection: node id -> unit, and the units that go first."""
     units = units_of(items)
     heavy = sorted({units[item.nodeid] for item in items
-                    if units[item.nodeid] == REFERENCE_APP or item.get_closest_marker("integration")})
-    heavy.sort(key=lambda unit: unit != REFERENCE_APP)
+                    if units[item.nodeid] == REFERENCE_APP or item.get_closest_marker("integration")},
+                   key=lambda unit: (unit != REFERENCE_APP, unit))
     temporary = base / f".{FILE}.{os.getpid()}"
     temporary.write_text(json.dumps({"units": units, "first": heavy}))
     temporary.replace(base / FILE)
