@@ -171,8 +171,7 @@ def stage(target: Target) -> Path:
             shutil.copytree(src, work / staged, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         else:
             shutil.copy2(src, work / staged)
-    for test in target.tests:
-        shutil.copy2(ROOT / test, work / "tests" / Path(test).name)
+    _copy_tests(target, work)
     also_copy = [staged for _, staged in target.sources if (work / staged).is_dir()]
     (work / "pyproject.toml").write_text(
         PYPROJECT.format(
@@ -184,14 +183,28 @@ def stage(target: Target) -> Path:
     return work
 
 
-def restage_tests(target: Target) -> Path:
-    """Keep the stage and its mutants' results; copy the target's tests again (the mutated sources must not change)."""
-    work = STAGE / target.name
-    for source, staged in target.sources:
-        if (ROOT / source).is_file() and (ROOT / source).read_bytes() != (work / staged).read_bytes():
-            raise SystemExit(f"{source} changed since the last run: run the target again without --survivors")
+def _copy_tests(target: Target, work: Path) -> None:
     for test in target.tests:
         shutil.copy2(ROOT / test, work / "tests" / Path(test).name)
+
+
+def _origin(target: Target, mutated: str) -> Path:
+    """The repository file a staged, mutated path was copied from (a file source, or a file inside a directory one)."""
+    for source, staged in target.sources:
+        if mutated == staged or mutated.startswith(staged + "/"):
+            return ROOT / source / mutated[len(staged):].lstrip("/")
+    raise ValueError(f"{mutated} is not under any source of {target.name}")
+
+
+def restage_tests(target: Target) -> Path:
+    """Keep the stage and its mutants' results; copy the target's tests again (the mutated files must not change)."""
+    work = STAGE / target.name
+    for mutated in target.mutate:
+        origin = _origin(target, mutated)
+        if origin.read_bytes() != (work / mutated).read_bytes():
+            raise SystemExit(f"{origin.relative_to(ROOT)} changed since the last run: run the target again without "
+                             "--survivors")
+    _copy_tests(target, work)
     # mutmut re-collects which tests reach which function only for tests it has not seen; a changed test keeps its
     # old coverage, and a mutant it now reaches would count as untested or survive. Collect it all again.
     (work / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
