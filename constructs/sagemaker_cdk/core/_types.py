@@ -229,10 +229,14 @@ def _importers(concrete: type) -> list[str]:
     return sorted(names, key=lambda n: (0 if "arn" in n else 1 if "name" in n else 2, n))
 
 
+def _members(hint: Any) -> tuple[Any, ...]:
+    """The members of a union (`X | Y`, `Optional[X]`), or the hint alone."""
+    return typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, types.UnionType) else (hint,)
+
+
 def _is_scalar(hint: Any) -> bool:
     """Numbers and booleans (or None): a string given for one is a wrong value, not the name of an object."""
-    members = typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, types.UnionType) else (hint,)
-    return all(m in (int, float, bool, _NONE) for m in members)
+    return all(m in (int, float, bool, _NONE) for m in _members(hint))
 
 
 def _is_literal(hint: Any) -> bool:
@@ -268,8 +272,7 @@ def problems(prop: str, value: Any, hint: Any) -> list[str]:
 
 def _container_hint(value: Any, hint: Any) -> tuple[type, tuple[Any, ...]] | None:
     """The list or mapping annotation (of `hint`, or of one member of a union) whose container type `value` has."""
-    candidates = typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, types.UnionType) else (hint,)
-    for candidate in candidates:
+    for candidate in _members(hint):
         origin = typing.get_origin(candidate)
         if not isinstance(origin, type) or origin is tuple:
             continue
